@@ -1,0 +1,144 @@
+"""A cgroup per sandbox run, where the machine lets us make one: memory and process limits that hold
+for every process of the run together, its CPU time across all threads, an OOM count to tell
+MEMORY_LIMIT_EXCEEDED apart, and a way to kill whatever is left.
+
+Works with cgroup v1 (one hierarchy per controller) and v2 (unified, where our own group delegates the
+memory and pids controllers). Where neither is writable (an unprivileged container), `create` returns
+None and the sandbox falls back to rlimits alone.
+"""
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+_ROOT = Path("/sys/fs/cgroup")
+_V1_CONTROLLERS = ("memory", "pids", "cpuacct")
+
+
+def _own_paths():
+    """{controller: our cgroup path} from /proc/self/cgroup ('' key for v2)."""
+    paths = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            paths[controller] = path
+    return paths
+
+
+class RunCgroup:
+    def __init__(self, dirs, v2):
+        self.dirs = dirs  # {controller: Path}; v2 has a single "" entry
+        self.v2 = v2
+
+    def procs_files(self):
+        return [str(d / "cgroup.procs") for d in self.dirs.values()]
+
+    def oom_killed(self):
+        try:
+            if self.v2:
+                events = (self.dirs[""] / "memory.events").read_text()
+                return _field(events, "oom_kill") > 0
+            memory = self.dirs["memory"]
+            # Not memory.failcnt: it also counts page-cache reclaim at the limit, which kills nothing.
+            return _field((memory / "memory.oom_control").read_text(), "oom_kill") > 0
+        except (OSError, ValueError):
+            return False
+
+    def cpu_seconds(self):
+        """CPU time used by every process of the run so far (user and system)."""
+        try:
+            if self.v2:
+                return _field((self.dirs[""] / "cpu.stat").read_text(), "usage_usec") / 1e6
+            return int((self.dirs["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError, KeyError):
+            return 0.0
+
+    def pids(self):
+        found = set()
+        for procs in self.procs_files():
+            try:
+                found.update(int(p) for p in Path(procs).read_text().split())
+            except OSError:
+                pass
+        return found
+
+    def kill_and_remove(self, timeout_s=5.0):
+        """SIGKILL everything in the group until it is empty, then remove the group."""
+        deadline = time.monotonic() + timeout_s
+        kill_file = self.dirs.get("", Path("/nonexistent")) / "cgroup.kill"
+        while True:
+            pids = self.pids()
+            if not pids:
+                break
+            if self.v2 and kill_file.exists():
+                kill_file.write_text("1")
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        for d in self.dirs.values():
+            for _ in range(100):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still busy for a moment after the last process is reaped
+                    time.sleep(0.01)
+
+
+def _field(text, name):
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == name:
+            return int(value)
+    return 0
+
+
+def create(memory_bytes, max_pids):
+    """A fresh cgroup with the limits set, or None where cgroups cannot be used here."""
+    try:
+        own = _own_paths()
+    except OSError:
+        return None
+    name = "jaxjudge-" + uuid.uuid4().hex[:12]
+    made = {}
+    try:
+        if all(c in own for c in _V1_CONTROLLERS) and (_ROOT / "memory").is_dir():
+            for controller in _V1_CONTROLLERS:
+                d = _ROOT / controller / own[controller].lstrip("/") / name
+                d.mkdir()
+                made[controller] = d
+            memory = made["memory"]
+            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            swap = memory / "memory.memsw.limit_in_bytes"
+            if swap.exists():
+                swap.write_text(str(memory_bytes))
+            (made["pids"] / "pids.max").write_text(str(max_pids))
+            return RunCgroup(made, v2=False)
+        if "" in own and (_ROOT / "cgroup.controllers").exists():
+            parent = _ROOT / own[""].lstrip("/")
+            enabled = set((parent / "cgroup.subtree_control").read_text().split())
+            if not {"memory", "pids"} <= enabled:
+                return None
+            d = parent / name
+            d.mkdir()
+            made[""] = d
+            (d / "memory.max").write_text(str(memory_bytes))
+            if (d / "memory.swap.max").exists():
+                (d / "memory.swap.max").write_text("0")
+            (d / "pids.max").write_text(str(max_pids))
+            return RunCgroup(made, v2=True)
+    except OSError:
+        for d in made.values():
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+    return None

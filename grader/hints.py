@@ -1,0 +1,49 @@
+"""Plain-words hints for the mistakes people make with JAX transformations.
+
+Each rule matches ``"<ErrorType>: <message>"`` of an exception a check raised. The hints carry no data of
+the case, so they are shown for hidden cases too.
+"""
+
+import re
+
+_RULES = [
+    (r"'custom_jvp' object has no attribute 'defvjp'|custom_jvp.*defvjp",
+     "A @jax.custom_jvp function takes its rule with .defjvp (a forward-mode rule: (primals, tangents) → "
+     "(primal_out, tangent_out)). .defvjp belongs to @jax.custom_vjp."),
+    (r"'custom_vjp' object has no attribute 'defjvp'",
+     "A @jax.custom_vjp function takes .defvjp(fwd, bwd); .defjvp belongs to @jax.custom_jvp."),
+    (r"custom_jvp rule .*(must produce a pair|a pair of|tuple of length 2)|"
+     r"(rule|custom_jvp).*(must return|should return) a pair|too many values to unpack|"
+     r"not enough values to unpack|cannot unpack non-iterable",
+     "A custom_jvp rule must return two things: (primal_out, tangent_out) — the forward value and its "
+     "tangent — not the tangent alone."),
+    (r"can't apply forward-mode autodiff \(jvp\) to a custom_vjp function",
+     "jax.custom_vjp defines only reverse mode, so jax.jvp (forward mode) cannot go through it. "
+     "Use @jax.custom_jvp: JAX derives the VJP from a JVP rule by transposition, so one rule serves both."),
+    (r"ConcretizationTypeError|TracerBoolConversionError|TracerIntegerConversionError",
+     "A Python `if`, `bool()` or `int()` met a traced value. Under jax.jit the arguments (the bounds too) "
+     "are tracers without a concrete value; use jnp.where / jnp.clip / lax.cond instead of Python control "
+     "flow on them."),
+    (r"TracerArrayConversionError|__array__\(\) .* tracer|numpy\.ndarray conversion",
+     "A NumPy function got a traced JAX value. NumPy cannot trace or differentiate: use jax.numpy "
+     "(import jax.numpy as jnp; jnp.clip) rather than numpy inside the function."),
+    (r"(MemoryError|RESOURCE_EXHAUSTED)",
+     "The computation ran out of memory: look for arrays much larger than the input."),
+    (r"UnexpectedTracerError",
+     "A tracer escaped its transformation: a value computed under jit/grad was stored outside the "
+     "function (a global, a list) and used later."),
+]
+_COMPILED = [(re.compile(pattern, re.S), text) for pattern, text in _RULES]
+
+
+def hint_for_error(error_type, message):
+    """The plain-words hint for an exception, or None."""
+    subject = f"{error_type}: {message}"
+    for pattern, text in _COMPILED:
+        if pattern.search(subject):
+            return text
+    return None
+
+
+PLACEMENT_HINT = ("The function returned a NumPy array or a Python value where a jax.Array was expected. "
+                  "Compute with jax.numpy so the result stays on the device (and can be differentiated).")

@@ -1,0 +1,375 @@
+"""Judge a submission: run it in the sandbox, compare its raw results with the reference's, report.
+
+This is the trusted side. It never imports or executes user code; it reads frames from the sandbox and
+decides the verdict from the arrays alone. Expected values come from running the reference solution
+through the same sandbox and harness, once per problem version, device and JAX version (`ExpectedCache`).
+"""
+
+import functools
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import hints, sandbox
+from .compare import compare_array
+from .problem import MAX_SOURCE_BYTES
+from .sandboxed import harness, inputs, wire
+from .verdict import Verdict
+
+log = logging.getLogger("grader")
+
+PLATFORM_OF_DEVICE = {"cpu": "cpu", "gpu": "gpu"}
+_SHOWN_CHARS = 400
+
+
+class ReferenceFailure(RuntimeError):
+    """The reference solution did not pass its own checks: a problem bug, judged as INTERNAL_ERROR."""
+
+
+@functools.lru_cache(maxsize=1)
+def harness_digest():
+    digest = hashlib.sha256()
+    for path in sorted(sandbox.HARNESS_DIR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class ExpectedCache:
+    """Reference results per (problem version, device, JAX version, harness), in memory and on disk.
+
+    The disk copy is the raw result stream of the reference run, decoded with the same `wire` reader. Its
+    folder is the judge's own; no sandbox ever has it mounted.
+    """
+
+    def __init__(self, directory=None):
+        self.directory = Path(directory) if directory else None
+        self._memory = {}
+        self._lock = threading.Lock()
+
+    def key(self, problem, device):
+        parts = [problem.fingerprint(), device, importlib.metadata.version("jax"), harness_digest()]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+    def expected(self, problem, device):
+        """{(case, check, transform): [arrays]} of the reference on every case of `problem`."""
+        key = self.key(problem, device)
+        with self._lock:
+            if key in self._memory:
+                return self._memory[key]
+        stream = self._load(key)
+        if stream is None:
+            stream = self._compute(problem, device)
+            self._store(key, stream)
+        expected = _reference_results(stream)
+        with self._lock:
+            self._memory[key] = expected
+        return expected
+
+    def _load(self, key):
+        if self.directory is None:
+            return None
+        try:
+            return (self.directory / f"{key}.stream").read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _store(self, key, stream):
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp.write_bytes(stream)
+        os.replace(tmp, self.directory / f"{key}.stream")
+
+    @staticmethod
+    def _compute(problem, device):
+        run = sandbox.run_harness(_job_line(problem, problem.cases), problem.reference,
+                                  limits=problem.limits, device=device)
+        _reference_results(run.result_stream, run)
+        return run.result_stream
+
+
+def _reference_results(stream, run=None):
+    frames, error = wire.decode(stream)
+    expected = {}
+    done = False
+    for header, arrays in frames:
+        kind = header.get("type")
+        if kind == "module_error":
+            raise ReferenceFailure(f"reference.py failed to load: {header.get('error_type')}: "
+                                   f"{header.get('message')}")
+        if kind == "check":
+            key = (header["case"], header["check"], header["transform"])
+            if header.get("status") != "ok":
+                raise ReferenceFailure(f"reference.py fails check {key}: {header.get('error_type')}: "
+                                       f"{header.get('message')}")
+            expected[key] = arrays
+        done = done or kind == "done"
+    if error or not done:
+        detail = ""
+        if run is not None:
+            detail = (f" (exit status {run.exit_status}, wall {run.wall_s:.1f}s, "
+                      f"stderr: {run.stderr_tail[-1500:].decode(errors='replace')})")
+        raise ReferenceFailure(f"the reference run did not finish: {error or 'no done frame'}{detail}")
+    return expected
+
+
+def _job_line(problem, cases):
+    return json.dumps(problem.job(cases), allow_nan=True).encode()
+
+
+_default_cache = ExpectedCache(os.environ.get("JAXJUDGE_CACHE_DIR") or None)
+
+
+def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None):
+    """Judge `source` (bytes or str) against `problem` on `device` ("cpu" or "gpu"); returns the report.
+
+    The report is a JSON-able dict; `report["verdict"]` is a `Verdict` name. `limits` overrides the
+    problem's sandbox limits (tests lower them for speed).
+    """
+    started = time.monotonic()
+    cache = cache or _default_cache
+    limits = limits or problem.limits
+    cases = problem.sample_cases if samples_only else problem.cases
+    base = {"problem": problem.slug, "samples_only": samples_only,
+            "device": {"requested": device, "platform": None, "kind": None},
+            "limits": {"wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
+                       "memory_mb": limits.memory_mb}}
+    if isinstance(source, str):
+        source = source.encode("utf-8", errors="surrogateescape")
+    rejected = _reject_source(source)
+    if rejected:
+        return _finish(base, Verdict.COMPILATION_ERROR, rejected, started)
+    try:
+        expected = cache.expected(problem, device)
+        run = sandbox.run_harness(_job_line(problem, cases), source, limits=limits, device=device)
+    except (ReferenceFailure, sandbox.SandboxUnavailable) as error:
+        log.exception("judge fault on problem %s", problem.slug)
+        return _finish(base, Verdict.INTERNAL_ERROR, f"The judge failed, not your code: {error}", started)
+    return _Assessment(problem, cases, run, expected, device, base, started).report()
+
+
+def _reject_source(source):
+    if len(source) > MAX_SOURCE_BYTES:
+        return f"The source is {len(source)} bytes; the limit is {MAX_SOURCE_BYTES}."
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"The source is not valid UTF-8 (byte {error.start}). Save the file as UTF-8."
+    if b"\0" in source:
+        return "The source contains a NUL byte."
+    return None
+
+
+def _finish(report, verdict, summary, started, **extra):
+    report.update(extra)
+    report["verdict"] = verdict.value
+    report["summary"] = summary
+    report.setdefault("checks", [])
+    report.setdefault("hints", [])
+    report.setdefault("timings", {})
+    report["timings"]["judge_s"] = round(time.monotonic() - started, 3)
+    return report
+
+
+class _Assessment:
+    """Turns one sandbox run into a report: what ran, what matched, and the verdict."""
+
+    def __init__(self, problem, cases, run, expected, device, base, started):
+        self.problem, self.cases, self.run, self.expected = problem, cases, run, expected
+        self.device, self.base, self.started = device, base, started
+        self.platform = PLATFORM_OF_DEVICE[device]
+        self.hints = []
+
+    def hint(self, text):
+        if text and text not in self.hints:
+            self.hints.append(text)
+
+    def report(self):
+        run, base = self.run, self.base
+        base["timings"] = {"wall_s": round(run.wall_s, 3), "cpu_s": round(run.cpu_s, 3)}
+        base["memory_limit_by"] = run.memory_enforced_by
+        base["output"] = self._output()
+        frames, wire_error = wire.decode(run.result_stream)
+        limit_verdict, limit_message = self._limit_outcome()
+        if not frames or frames[0][0].get("type") != "hello":
+            if limit_verdict:
+                return self._done(limit_verdict, limit_message)
+            log.error("sandbox did not start: exit %s, stderr %r", run.exit_status, run.stderr_tail[-2000:])
+            return self._done(Verdict.INTERNAL_ERROR, "The judge failed, not your code: the sandbox did "
+                              f"not start (exit status {run.exit_status}).")
+        hello = frames[0][0]
+        base["device"].update(platform=hello.get("platform"), kind=hello.get("device_kind"))
+        base["jax_version"] = hello.get("jax_version")
+        if hello.get("platform") != self.platform:
+            log.error("asked for %s, JAX came up on %s", self.platform, hello.get("platform"))
+            return self._done(Verdict.INTERNAL_ERROR, f"The judge failed, not your code: JAX started on "
+                              f"{hello.get('platform')}, not {self.platform}.")
+        got, module_error, tampered, done = self._read_frames(frames[1:], wire_error)
+        if module_error:
+            return self._module_error(module_error, limit_verdict, limit_message)
+        checks = [self._check(case, check, transform, got, tampered, done, limit_verdict)
+                  for case in self.cases for check, transform in harness.CHECKS]
+        base["cases"] = [self._case_info(case) for case in self.cases]
+        base["checks"] = checks
+        verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else []))
+        return self._done(verdict, self._summary(verdict, checks, limit_message, tampered))
+
+    def _done(self, verdict, summary):
+        return _finish(self.base, verdict, summary, self.started, hints=self.hints)
+
+    def _limit_outcome(self):
+        run = self.run
+        if run.wall_exceeded:
+            return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after the wall-time limit ({run.wall_s:.1f} s)."
+        if run.cpu_exceeded:
+            return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after using {run.cpu_s:.1f} s of CPU time."
+        if run.memory_exceeded:
+            return Verdict.MEMORY_LIMIT_EXCEEDED, "Stopped for using more memory than the limit."
+        if run.output_exceeded:
+            return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for printing more than the output limit."
+        if run.result_exceeded:
+            return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for returning more data than the result limit."
+        return None, None
+
+    def _output(self):
+        run = self.run
+        if self.base["samples_only"]:
+            tail = 4000
+            return {"bytes": run.output_bytes, "shown": True,
+                    "stdout_tail": run.stdout_tail[-tail:].decode("utf-8", errors="replace"),
+                    "stderr_tail": run.stderr_tail[-tail:].decode("utf-8", errors="replace")}
+        # Printed output of a run over hidden cases could carry their data; it is counted, not shown.
+        return {"bytes": run.output_bytes, "shown": False}
+
+    def _read_frames(self, frames, wire_error):
+        wanted = {(c.name, check, transform) for c in self.cases for check, transform in harness.CHECKS}
+        got, module_error, tampered, done = {}, None, None, False
+        for header, arrays in frames:
+            kind = header.get("type")
+            key = (header.get("case"), header.get("check"), header.get("transform"))
+            if done:
+                tampered = "data arrived after the run said it was done"
+            elif kind == "module_error" and not got and module_error is None:
+                module_error = header
+            elif kind == "check" and key in wanted and key not in got:
+                got[key] = (header, arrays)
+            elif kind == "done":
+                done = True
+            else:
+                tampered = f"an unexpected {kind!r} message"
+            if tampered:
+                break
+        if wire_error and not tampered:
+            tampered = f"a malformed message ({wire_error})"
+        return got, module_error, tampered, done and not tampered
+
+    def _module_error(self, header, limit_verdict, limit_message):
+        kind = header.get("kind")
+        error_type, message = header.get("error_type", "Error"), header.get("message", "")
+        self.base["module_error"] = {"kind": kind, "error_type": error_type, "message": message,
+                                     "traceback": header.get("traceback", "")}
+        self.hint(hints.hint_for_error(error_type, message))
+        if limit_verdict:
+            return self._done(limit_verdict, limit_message)
+        if kind in ("syntax", "no_entry"):
+            return self._done(Verdict.COMPILATION_ERROR, f"{error_type}: {message}")
+        verdict = Verdict.MEMORY_LIMIT_EXCEEDED if error_type == "MemoryError" else Verdict.RUNTIME_ERROR
+        return self._done(verdict, f"Your module raised {error_type} while loading: {message}")
+
+    def _check(self, case, check, transform, got, tampered, done, limit_verdict):
+        key = (case.name, check, transform)
+        entry = {"case": case.name, "sample": case.sample, "check": check, "transform": transform}
+        if key not in got:
+            if limit_verdict:
+                verdict, message = limit_verdict, "not run: the run was stopped at a limit"
+            elif tampered:
+                verdict, message = Verdict.RUNTIME_ERROR, f"not run: the result channel was corrupted ({tampered})"
+            else:
+                verdict = Verdict.RUNTIME_ERROR
+                message = f"not run: the process ended (exit status {self.run.exit_status}) before this check"
+            return {**entry, "status": "not_run", "verdict": verdict.value, "message": message}
+        header, arrays = got[key]
+        if header.get("status") != "ok":
+            error_type, message = str(header.get("error_type")), str(header.get("message", ""))
+            hint = hints.hint_for_error(error_type, message)
+            self.hint(hint)
+            memory = error_type == "MemoryError" or "RESOURCE_EXHAUSTED" in message
+            verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
+            shown = f"{error_type}: {message}" if case.sample else f"{error_type} (details are hidden)"
+            result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
+            if case.sample and header.get("traceback"):
+                result["traceback"] = header["traceback"]
+            return result
+        mismatch = self._mismatch(case, key, header, arrays)
+        if mismatch is None:
+            return {**entry, "status": "passed", "verdict": Verdict.ACCEPTED.value, "message": ""}
+        self.hint(self.problem.wrong_answer_hints.get(check))
+        result = {**entry, "status": "wrong", "verdict": Verdict.WRONG_ANSWER.value,
+                  "message": mismatch if case.sample else "wrong result (details are hidden)"}
+        if case.sample:
+            result["expected"] = _show_arrays(self.expected[key])
+            result["got"] = _show_arrays(arrays)
+        return result
+
+    def _mismatch(self, case, key, header, arrays):
+        expected = self.expected[key]
+        placement = header.get("placement") or []
+        if len(arrays) != len(expected) or len(placement) != len(arrays):
+            return f"returned {len(arrays)} array(s), expected {len(expected)}"
+        for i, (where, want, have) in enumerate(zip(placement, expected, arrays)):
+            label = f"output {i}: " if len(expected) > 1 else ""
+            if where != self.platform:
+                self.hint(hints.PLACEMENT_HINT)
+                return f"{label}a {where} value, not a jax.Array on {self.platform}"
+            mismatch = compare_array(want, have, self.problem.tolerances)
+            if mismatch:
+                at = ""
+                if mismatch.index is not None and have.shape == want.shape and have.size:
+                    at = (f" — first at index {list(mismatch.index)}: expected "
+                          f"{_scalar(want[mismatch.index])}, got {_scalar(have[mismatch.index])}")
+                return f"{label}{mismatch.reason}{at}"
+        return None
+
+    def _case_info(self, case):
+        info = {"name": case.name, "sample": case.sample}
+        if case.sample:
+            info["description"] = case.description
+            info["inputs"] = _show_arrays(inputs.build_args(case.to_json()))
+        return info
+
+    def _summary(self, verdict, checks, limit_message, tampered):
+        failed = [c for c in checks if c["status"] != "passed"]
+        if verdict is Verdict.ACCEPTED:
+            return f"All {len(checks)} checks passed on {len(self.cases)} cases."
+        first = failed[0] if failed else None
+        where = f" First: case '{first['case']}', {first['check']} ({first['transform']})." if first else ""
+        lead = limit_message or (f"The result channel was corrupted: {tampered}." if tampered else "")
+        return f"{lead + ' ' if lead else ''}{len(failed)} of {len(checks)} checks failed.{where}"
+
+
+def _scalar(value):
+    value = np.asarray(value)
+    if value.dtype.name == "bfloat16":
+        value = value.astype(np.float32)
+    return repr(value.item())
+
+
+def _show_arrays(values):
+    shown = []
+    for value in values:
+        if not isinstance(value, np.ndarray):
+            shown.append(repr(value))
+            continue
+        printable = value.astype(np.float32) if value.dtype.name == "bfloat16" else value
+        text = np.array2string(printable, threshold=12, edgeitems=3, precision=6, separator=", ")
+        text = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + " …"
+        shown.append(f"{text} ({value.dtype.name}, shape {list(value.shape)})")
+    return shown

@@ -1,0 +1,272 @@
+"""Problem packages (after the Kattis package format) and their loader.
+
+    problems/<slug>/
+        problem.toml        title, difficulty, tags, hints, entry point, limits, tolerances, cases
+        statement.md        the statement, in Markdown
+        starter.py          what the editor starts with
+        reference.py        the reference solution (never shown to the sandbox of a submission)
+        submissions/<verdict>/*.py   examples, each expected to get its folder's verdict
+
+`load_problem` checks everything it reads and raises `ProblemError` naming the file and field at fault.
+"""
+
+import dataclasses
+import hashlib
+import json
+import keyword
+import tomllib
+from pathlib import Path
+
+from .compare import DEFAULT_TOLERANCES, Tolerance
+from .sandbox import Limits
+from .sandboxed.wire import ALLOWED_DTYPES
+from .verdict import Verdict
+
+DIFFICULTIES = ("easy", "medium", "hard")
+DEVICES = ("any", "gpu")
+MAX_SOURCE_BYTES = 64 * 1024
+
+
+class ProblemError(ValueError):
+    """A problem package is malformed; the message names the file and field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryPoint:
+    name: str
+    signature: str
+    diff_argnums: tuple[int, ...]
+    batch_argnums: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    sample: bool
+    seed: int
+    args: tuple
+    description: str = ""
+
+    def to_json(self):
+        return {"name": self.name, "sample": self.sample, "seed": self.seed, "args": list(self.args)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleSubmission:
+    expected: Verdict
+    name: str          # path relative to the package, e.g. submissions/accepted/custom_jvp.py
+    source: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    slug: str
+    title: str
+    difficulty: str
+    tags: tuple[str, ...]
+    hints: tuple[str, ...]
+    device: str
+    entry: EntryPoint
+    limits: Limits
+    tolerances: dict
+    wrong_answer_hints: dict
+    cases: tuple[Case, ...]
+    statement: str
+    starter: str
+    reference: bytes
+    examples: tuple[ExampleSubmission, ...]
+
+    @property
+    def sample_cases(self):
+        return tuple(c for c in self.cases if c.sample)
+
+    def job(self, cases):
+        """The job line the harness reads: what to call and on which cases."""
+        return {"entry": self.entry.name, "diff_argnums": list(self.entry.diff_argnums),
+                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
+
+    def fingerprint(self):
+        """A digest of everything that decides expected values (not the statement or hints)."""
+        data = json.dumps([self.job(self.cases), self.device], sort_keys=True).encode()
+        return hashlib.sha256(data + b"\0" + self.reference).hexdigest()
+
+
+def load_problem(path):
+    """Read and check the package at `path`."""
+    root = Path(path)
+    if not (root / "problem.toml").is_file():
+        raise ProblemError(f"{root}: no problem.toml (is this a problem package?)")
+    try:
+        meta = tomllib.loads((root / "problem.toml").read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProblemError(f"{root / 'problem.toml'}: {error}") from None
+    where = _Where(root / "problem.toml")
+    slug = where.string(meta, "slug")
+    if not slug.replace("-", "").isalnum() or slug != slug.lower():
+        raise ProblemError(f"{where.file}: slug {slug!r} must be lowercase letters, digits and '-'")
+    if slug != root.name:
+        raise ProblemError(f"{where.file}: slug {slug!r} differs from the folder name {root.name!r}")
+    difficulty = where.choice(meta, "difficulty", DIFFICULTIES)
+    device = where.choice(meta, "device", DEVICES, default="any")
+    entry = _load_entry(where, meta)
+    cases = _load_cases(where, meta, entry)
+    limits = _load_limits(where, meta)
+    tolerances = dict(DEFAULT_TOLERANCES)
+    for dtype, spec in where.table(meta, "tolerance").items():
+        if dtype not in ALLOWED_DTYPES:
+            raise ProblemError(f"{where.file}: tolerance.{dtype}: unknown dtype")
+        tolerances[dtype] = Tolerance(rtol=float(spec.get("rtol", 0.0)), atol=float(spec.get("atol", 0.0)))
+    wa_hints = where.table(meta, "wrong_answer_hints")
+    problem = Problem(
+        slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
+        tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
+        device=device, entry=entry, limits=limits, tolerances=tolerances,
+        wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases,
+        statement=_read_text(root / "statement.md"), starter=_read_text(root / "starter.py"),
+        reference=_read_source(root / "reference.py"), examples=_load_examples(root),
+    )
+    return problem
+
+
+class _Where:
+    """Typed field access with errors that say which file and key are wrong."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def fail(self, key, message):
+        raise ProblemError(f"{self.file}: {key}: {message}")
+
+    def string(self, table, key, prefix=""):
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(prefix + key, "required, a non-empty string")
+        return value
+
+    def strings(self, table, key):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, "must be a list of strings")
+        return value
+
+    def choice(self, table, key, choices, default=None):
+        value = table.get(key, default)
+        if value not in choices:
+            self.fail(key, f"must be one of {', '.join(choices)}")
+        return value
+
+    def table(self, meta, key):
+        value = meta.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(key, "must be a table")
+        return value
+
+    def ints(self, table, key, prefix):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(type(v) is int for v in value):
+            self.fail(prefix + key, "must be a list of integers")
+        return tuple(value)
+
+
+def _load_entry(where, meta):
+    table = where.table(meta, "entry")
+    name = where.string(table, "name", "entry.")
+    if not name.isidentifier() or keyword.iskeyword(name):
+        where.fail("entry.name", f"{name!r} is not a Python identifier")
+    return EntryPoint(name=name, signature=table.get("signature", f"{name}(...)"),
+                      diff_argnums=where.ints(table, "diff_argnums", "entry."),
+                      batch_argnums=where.ints(table, "batch_argnums", "entry."))
+
+
+def _load_cases(where, meta, entry):
+    raw = meta.get("cases")
+    if not isinstance(raw, list) or not raw:
+        where.fail("cases", "at least one [[cases]] table is required")
+    cases, names = [], set()
+    for i, table in enumerate(raw):
+        key = f"cases[{i}]"
+        name = where.string(table, "name", key + ".")
+        if name in names:
+            where.fail(key + ".name", f"duplicate case name {name!r}")
+        names.add(name)
+        args = table.get("args")
+        if not isinstance(args, list) or not args:
+            where.fail(key + ".args", "required, a non-empty list")
+        for j, arg in enumerate(args):
+            _check_arg(where, f"{key}.args[{j}]", arg, j, entry)
+        for j in entry.diff_argnums + entry.batch_argnums:
+            if j >= len(args) or not isinstance(args[j], dict):
+                where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array")
+        seed = table.get("seed", i)
+        if type(seed) is not int or seed < 0:
+            where.fail(key + ".seed", "must be a non-negative integer")
+        cases.append(Case(name=name, sample=bool(table.get("sample", False)), seed=seed, args=tuple(args),
+                          description=str(table.get("description", ""))))
+    if not any(c.sample for c in cases):
+        where.fail("cases", "at least one case must have sample = true")
+    return tuple(cases)
+
+
+def _check_arg(where, key, arg, index, entry):
+    if isinstance(arg, (bool, int, float)):
+        return
+    if not isinstance(arg, dict):
+        where.fail(key, "must be a number or an array table ({values=…} or {shape=…})")
+    if arg.get("dtype") not in ALLOWED_DTYPES:
+        where.fail(key + ".dtype", f"unknown dtype {arg.get('dtype')!r}")
+    if "values" in arg:
+        if not isinstance(arg["values"], list) or not all(isinstance(v, (int, float)) for v in arg["values"]):
+            where.fail(key + ".values", "must be a flat list of numbers")
+    elif "shape" in arg:
+        shape = arg["shape"]
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+            where.fail(key + ".shape", "must be a list of non-negative integers")
+        count = 1
+        for d in shape:
+            count *= d
+        if count > 1 << 24:
+            where.fail(key + ".shape", "more than 2**24 elements")
+    else:
+        where.fail(key, "an array table needs `values` or `shape`")
+
+
+def _load_limits(where, meta):
+    table = where.table(meta, "limits")
+    known = {f.name: f.type for f in dataclasses.fields(Limits)}
+    changes = {}
+    for key, value in table.items():
+        if key not in known:
+            where.fail(f"limits.{key}", f"unknown limit (known: {', '.join(known)})")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            where.fail(f"limits.{key}", "must be a positive number")
+        changes[key] = int(value) if known[key] is int else float(value)
+    return Limits().replace(**changes)
+
+
+def _read_text(path):
+    if not path.is_file():
+        raise ProblemError(f"{path}: missing")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(f"{path}: not UTF-8") from None
+
+
+def _read_source(path):
+    _read_text(path)
+    return path.read_bytes()
+
+
+def _load_examples(root):
+    examples = []
+    folder = root / "submissions"
+    if not folder.is_dir():
+        return ()
+    for verdict_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        try:
+            expected = Verdict.from_folder(verdict_dir.name)
+        except ValueError:
+            raise ProblemError(f"{verdict_dir}: folder name is not a verdict (e.g. accepted, wrong_answer)")
+        for file in sorted(verdict_dir.glob("*.py")):
+            examples.append(ExampleSubmission(expected, str(file.relative_to(root)), file.read_bytes()))
+    return tuple(examples)

@@ -1,0 +1,38 @@
+"""The report as text for a terminal: verdict, failing checks, hints, device and timings."""
+
+_MAX_LISTED = 20
+
+
+def render_text(report):
+    lines = [f"Verdict: {report['verdict']}", report.get("summary", "")]
+    device = report.get("device", {})
+    if device.get("platform"):
+        lines.append(f"Device: {device['platform']} ({device.get('kind')}), jax {report.get('jax_version')}")
+    timings = report.get("timings", {})
+    if timings:
+        lines.append("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    module_error = report.get("module_error")
+    if module_error:
+        lines += ["", f"{module_error['error_type']}: {module_error['message']}"]
+        if module_error.get("traceback"):
+            lines.append(module_error["traceback"].rstrip())
+    checks = report.get("checks", [])
+    if checks:
+        passed = sum(c["status"] == "passed" for c in checks)
+        lines += ["", f"Checks: {passed}/{len(checks)} passed"]
+        failed = [c for c in checks if c["status"] != "passed"]
+        for check in failed[:_MAX_LISTED]:
+            hidden = "" if check["sample"] else " [hidden]"
+            lines.append(f"  ✗ {check['case']}{hidden} · {check['check']} ({check['transform']}): "
+                         f"{check['message']}")
+            for label in ("expected", "got"):
+                for text in check.get(label, []):
+                    lines.append(f"      {label:8} {text}")
+        if len(failed) > _MAX_LISTED:
+            lines.append(f"  … and {len(failed) - _MAX_LISTED} more")
+    if report.get("hints"):
+        lines += ["", "Hints:"] + [f"  • {hint}" for hint in report["hints"]]
+    output = report.get("output", {})
+    if output.get("shown") and (output.get("stdout_tail") or output.get("stderr_tail")):
+        lines += ["", "Output (tail):", output.get("stdout_tail", "") + output.get("stderr_tail", "")]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,262 @@
+"""Run the harness and a submission inside bubblewrap, with every limit enforced from outside.
+
+`run_harness` is the only way user code is ever run. It builds the bwrap command line, feeds the job and
+source on stdin, reads stdout/stderr and the result pipe concurrently with byte caps and a wall-clock
+deadline, and leaves nothing running. It decides no verdict: it reports what happened (`SandboxRun`).
+
+What the sandbox sees (DESIGN.md, "The trust boundary"): /usr and the Python runtime read-only, with
+every site-packages folder hidden; the files of jax, numpy and their dependencies under /judge/site; the
+harness under /judge/sandboxed; its own /proc, a minimal /dev, and a size-capped /tmp. No network peers,
+no capabilities, no further user namespaces, a cleared environment, uid 65534.
+"""
+
+import dataclasses
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from . import _cgroup, _runtime
+
+HARNESS_DIR = Path(__file__).resolve().parent / "sandboxed"
+SANDBOX_UID = 65534
+NVIDIA_DEVICES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools")
+_READ_CHUNK = 1 << 16
+_CPU_POLL_S = 0.25
+_BOOT = ("import sys; sys.path[:0] = ['/judge/site', '/judge']; "
+         "from sandboxed.harness import main; main()")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here: a judge fault, never the submitter's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox run. Problems override some of them in problem.toml [limits]."""
+
+    wall_time_s: float = 30.0
+    cpu_time_s: float = 60.0          # all threads together; XLA uses several
+    memory_mb: int = 2048             # resident memory of the whole run (cgroup)
+    address_space_mb: int = 8192      # per process (rlimit); backs `memory_mb` where no cgroup exists
+    max_processes: int = 256          # processes and threads together; JAX itself starts ~20
+    output_bytes: int = 1 << 20       # stdout and stderr together
+    result_bytes: int = 256 << 20     # the result stream
+    file_size_mb: int = 16            # largest file it may write
+    tmpfs_mb: int = 64                # its /tmp
+    open_files: int = 256
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+@dataclasses.dataclass
+class SandboxRun:
+    """What one sandbox run did, as seen from outside."""
+
+    result_stream: bytes
+    stdout_tail: bytes
+    stderr_tail: bytes
+    output_bytes: int
+    exit_status: int | None           # None when killed by us
+    wall_s: float
+    cpu_s: float
+    wall_exceeded: bool = False
+    cpu_exceeded: bool = False
+    memory_exceeded: bool = False
+    output_exceeded: bool = False
+    result_exceeded: bool = False
+    memory_enforced_by: str = "rlimit"
+
+
+def bwrap_path():
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    return path
+
+
+def build_command(limits, device, result_fd):
+    """The bwrap argv that runs the harness. Pure: reads the host layout, starts nothing."""
+    interpreter, prefix, hidden_sites = _runtime.python_runtime()
+    args = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "jaxjudge",
+            "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    bound = [Path("/usr")]
+    if not any(prefix.is_relative_to(b) for b in bound):
+        args += ["--ro-bind", str(prefix), str(prefix)]
+        bound.append(prefix)
+    # The dynamic loader's cache, so that libraries (libcuda too) are found; nothing else of /etc.
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp"]
+    # Every installed package stays out of reach, except what _runtime picks for /judge/site.
+    for site_dir in hidden_sites:
+        if any(site_dir.is_relative_to(b) for b in bound):
+            args += ["--tmpfs", str(site_dir), "--remount-ro", str(site_dir)]
+    args += ["--dir", "/judge/site"]
+    for entry in _runtime.sandbox_site_entries():
+        args += ["--ro-bind", str(entry), f"/judge/site/{entry.name}"]
+    args += ["--ro-bind", str(HARNESS_DIR), "/judge/sandboxed"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+           "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"}
+    if device == "gpu":
+        for node in NVIDIA_DEVICES:
+            args += ["--dev-bind-try", node, node]
+        # Unused GPU memory stays free for the next run and other workers.
+        env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+        for name in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES"):  # the operator's, not a secret
+            if name in os.environ:
+                env[name] = os.environ[name]
+    # The root itself (bwrap's tmpfs, holding /judge and the mount points) becomes read-only too.
+    args += ["--remount-ro", "/", "--clearenv"]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", "/tmp", "--", str(interpreter), "-I", "-S", "-c", _BOOT, str(result_fd)]
+    return args
+
+
+def _limit_child(limits, device, cgroup_procs):
+    """Runs in the forked child before exec: join the cgroup and set the rlimits."""
+    pid = str(os.getpid())
+    for procs in cgroup_procs:
+        with open(procs, "w") as f:
+            f.write(pid)
+    cpu = int(limits.cpu_time_s + 0.999)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb << 20,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
+    # RLIMIT_NPROC does not bind root (the kernel exempts uid 0 even inside a user namespace); there the
+    # cgroup's pids.max does the job.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
+    if device != "gpu":
+        # CUDA reserves far more address space than it uses, so on a GPU only the cgroup limits memory.
+        resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb << 20,) * 2)
+
+
+def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
+    """Run the harness with `job_line` (one line of JSON, bytes) and `source` (bytes); see SandboxRun."""
+    cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
+    result_read, result_write = os.pipe()
+    command = build_command(limits, device, result_write)
+    started = time.monotonic()
+    try:
+        try:
+            proc = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(result_write,), start_new_session=True,
+                preexec_fn=lambda: _limit_child(limits, device, cgroup.procs_files() if cgroup else []))
+        except OSError as error:
+            raise SandboxUnavailable(f"could not start bubblewrap: {error}") from error
+        finally:
+            os.close(result_write)
+        run = _collect(proc, result_read, job_line + b"\n" + source, limits, started, cgroup)
+    finally:
+        os.close(result_read)
+        if cgroup is not None:
+            run_oom = cgroup.oom_killed()
+            cgroup.kill_and_remove()
+    if cgroup is not None:
+        run.memory_exceeded = run.memory_exceeded or run_oom
+        run.memory_enforced_by = "cgroup"
+    return run
+
+
+def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
+    deadline = started + limits.wall_time_s
+    tails = {"stdout": bytearray(), "stderr": bytearray()}
+    result = bytearray()
+    flags = {}
+    output_total = 0
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
+    selector.register(proc.stderr, selectors.EVENT_READ, "stderr")
+    selector.register(result_read, selectors.EVENT_READ, "result")
+    pending_input = memoryview(stdin_bytes)
+    os.set_blocking(proc.stdin.fileno(), False)
+    selector.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
+    open_streams = 3
+    while open_streams and not flags:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            flags["wall_exceeded"] = True
+            break
+        # RLIMIT_CPU counts one process; the cgroup counts every thread and child, so poll it too.
+        if cgroup is not None and cgroup.cpu_seconds() > limits.cpu_time_s:
+            flags["cpu_exceeded"] = True
+            break
+        for key, _ in selector.select(min(timeout, _CPU_POLL_S)):
+            name = key.data
+            if name == "stdin":
+                try:
+                    pending_input = pending_input[os.write(proc.stdin.fileno(), pending_input[:_READ_CHUNK]):]
+                except (BrokenPipeError, BlockingIOError) as error:
+                    if isinstance(error, BlockingIOError):
+                        continue
+                    pending_input = pending_input[:0]
+                if not pending_input:
+                    selector.unregister(proc.stdin)
+                    proc.stdin.close()
+                continue
+            fd = key.fd
+            chunk = os.read(fd, _READ_CHUNK)
+            if not chunk:
+                selector.unregister(key.fileobj)
+                open_streams -= 1
+                continue
+            if name == "result":
+                result += chunk
+                if len(result) > limits.result_bytes:
+                    flags["result_exceeded"] = True
+            else:
+                output_total += len(chunk)
+                tail = tails[name]
+                tail += chunk
+                del tail[:-limits.output_bytes]
+                if output_total > limits.output_bytes:
+                    flags["output_exceeded"] = True
+    selector.close()
+    if flags or proc.poll() is None:
+        # A limit was hit, or the streams closed while the process lives on: end it, whatever is inside.
+        _kill_group(proc)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except ChildProcessError:
+        status, usage = 0, None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
+    if cgroup is not None:
+        cpu = max(cpu, cgroup.cpu_seconds())
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream and not stream.closed:
+            stream.close()
+    killed_by_us = bool(flags)
+    exit_status = None if killed_by_us else proc.returncode
+    cpu_exceeded = (flags.get("cpu_exceeded", False) or cpu >= limits.cpu_time_s
+                    or proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU))
+    return SandboxRun(
+        result_stream=bytes(result), stdout_tail=bytes(tails["stdout"]), stderr_tail=bytes(tails["stderr"]),
+        output_bytes=output_total, exit_status=exit_status, wall_s=wall, cpu_s=cpu,
+        wall_exceeded=flags.get("wall_exceeded", False), cpu_exceeded=cpu_exceeded,
+        output_exceeded=flags.get("output_exceeded", False),
+        result_exceeded=flags.get("result_exceeded", False))
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

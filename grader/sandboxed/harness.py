@@ -1,0 +1,211 @@
+"""The in-sandbox side of judging: load the submission, run every check, stream raw results out.
+
+Runs as ``python -I -S -c "...harness.main()" RESULT_FD`` inside bubblewrap. Standard input carries one
+JSON line (the job) and then the submission's source. Results go to RESULT_FD as `wire` frames:
+
+- ``hello``: the device JAX came up on, before any user code runs;
+- ``module_error``: the source did not compile, raised while running, or has no callable entry point;
+- ``check``: one (case, check, transform): the output arrays, or the exception it raised;
+- ``done``: every check ran.
+
+Nothing here decides a verdict. A submission shares this process and can forge any frame; the judge
+compares the arrays it receives against the reference's and trusts nothing else.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+SUBMISSION_FILENAME = "submission.py"
+MAX_MESSAGE_CHARS = 4000
+
+# (check, transform) pairs, in the order they run and are reported.
+CHECKS = (
+    ("value", "eager"), ("value", "jit"),
+    ("grad", "eager"), ("grad", "jit"), ("grad", "grad_of_jit"),
+    ("vjp", "eager"), ("vjp", "jit"),
+    ("jvp", "eager"), ("jvp", "jit"),
+    ("vmap", "eager"), ("vmap", "jit"),
+    ("vmap_grad", "eager"), ("vmap_grad", "jit"),
+)
+
+
+class _Results:
+    def __init__(self, fd, wire):
+        self._fd = fd
+        self._wire = wire
+
+    def send(self, header, arrays=()):
+        data = self._wire.encode(header, arrays)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+
+def describe_exception(error, hide_traceback=False):
+    """Type, message and the traceback lines that point into the submission (never the harness)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == SUBMISSION_FILENAME]
+    message = str(error)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + " …"
+    described = {"error_type": type(error).__name__, "message": message}
+    if not hide_traceback:
+        described["traceback"] = "".join(traceback.format_list(frames))
+    return described
+
+
+def main():
+    result_fd = int(sys.argv[1])
+    os.set_inheritable(result_fd, False)
+    raw = sys.stdin.buffer.read()
+    # The job is read; nothing more should come from the judge, and user code gets an empty stdin.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    job_line, _, source = raw.partition(b"\n")
+    job = json.loads(job_line)
+
+    from . import inputs, wire
+    results = _Results(result_fd, wire)
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    device = jax.devices()[0]
+    results.send({
+        "type": "hello",
+        "platform": device.platform,
+        "device_kind": device.device_kind,
+        "jax_version": jax.__version__,
+        "python": sys.version.split()[0],
+    })
+
+    try:
+        code = compile(source, SUBMISSION_FILENAME, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:  # ValueError: NUL bytes in the source
+        results.send({"type": "module_error", "kind": "syntax", "error_type": type(error).__name__,
+                      "message": _syntax_message(error)})
+        return
+    module = type(sys)("submission")
+    module.__file__ = SUBMISSION_FILENAME
+    sys.modules["submission"] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException as error:  # SystemExit too: the module must not end the run quietly
+        results.send({"type": "module_error", "kind": "exception", **describe_exception(error)})
+        return
+    entry = module.__dict__.get(job["entry"])
+    if not callable(entry):
+        results.send({"type": "module_error", "kind": "no_entry", "error_type": "NameError",
+                      "message": f"the submission defines no callable `{job['entry']}`"})
+        return
+
+    runner = _CheckRunner(jax, jnp, np, inputs, entry, job, device)
+    for case in job["cases"]:
+        for check, transform in CHECKS:
+            header = {"type": "check", "case": case["name"], "check": check, "transform": transform}
+            try:
+                outputs = runner.run(case, check, transform)
+                leaves = jax.tree_util.tree_leaves(outputs)
+                header["placement"] = [_placement(jax, leaf) for leaf in leaves]
+                arrays = [np.asarray(leaf) for leaf in leaves]
+            except BaseException as error:
+                header.update(status="error", **describe_exception(error, hide_traceback=not case.get("sample")))
+                results.send(header)
+                continue
+            header["status"] = "ok"
+            results.send(header, arrays)
+    results.send({"type": "done"})
+
+
+def _syntax_message(error):
+    if isinstance(error, SyntaxError):
+        return f"line {error.lineno}: {error.msg}"
+    return str(error)
+
+
+def _placement(jax, leaf):
+    """Where an output lives: the platform of a jax.Array, else its Python type."""
+    if isinstance(leaf, jax.Array):
+        return sorted({d.platform for d in leaf.devices()})[0]
+    return type(leaf).__module__ + "." + type(leaf).__qualname__
+
+
+class _CheckRunner:
+    """Builds and runs each (check, transform) for the entry point.
+
+    jax.jit/grad/vjp/jvp/vmap are bound here, before the submission runs, so that a submission which
+    reassigns them on the jax module does not change what the checks call.
+    """
+
+    def __init__(self, jax, jnp, np, inputs, entry, job, device):
+        self.jnp, self.np, self.inputs, self.device = jnp, np, inputs, device
+        self.jit, self.grad, self.vjp, self.jvp, self.vmap = jax.jit, jax.grad, jax.vjp, jax.jvp, jax.vmap
+        self.device_put, self.eval_shape = jax.device_put, jax.eval_shape
+        self.f = entry
+        self.diff = tuple(job["diff_argnums"])
+        self.batch = tuple(job["batch_argnums"])
+        self._jitted = {}
+
+    def _on_device(self, value):
+        if isinstance(value, self.np.ndarray):
+            return self.device_put(value, self.device)
+        return value
+
+    def _grad_of_sum(self, f):
+        return self.grad(lambda *a: self.jnp.sum(f(*a)), argnums=self.diff)
+
+    def _partial(self, f, args):
+        """f as a function of the differentiated arguments alone, the others fixed."""
+        def g(*diff_values):
+            full = list(args)
+            for i, v in zip(self.diff, diff_values):
+                full[i] = v
+            return f(*full)
+        return g
+
+    def _vjp(self, args, cotangent):
+        _, pullback = self.vjp(self._partial(self.f, args), *[args[i] for i in self.diff])
+        return pullback(cotangent)
+
+    def _jvp(self, args, tangents):
+        return self.jvp(self._partial(self.f, args), tuple(args[i] for i in self.diff), tuple(tangents))
+
+    def _jit(self, key, fn):
+        # One jitted wrapper per (check, transform), so cases of the same shape and dtype reuse compiles.
+        if key not in self._jitted:
+            self._jitted[key] = self.jit(fn)
+        return self._jitted[key]
+
+    def run(self, case, check, transform):
+        np, inputs = self.np, self.inputs
+        host_args = inputs.build_args(case)
+        args = [self._on_device(a) for a in host_args]
+        f = self.f
+        jit = transform == "jit"
+        if check == "value":
+            return self._jit("value", f)(*args) if jit else f(*args)
+        if check == "grad":
+            if transform == "grad_of_jit":
+                return self._grad_of_sum(self._jit("value", f))(*args)
+            g = self._grad_of_sum(f)
+            return self._jit("grad", g)(*args) if jit else g(*args)
+        if check == "vjp":
+            out = self.eval_shape(f, *args)
+            cotangent = self._on_device(inputs.random_like(case, "cotangent", out.shape, out.dtype))
+            if jit:
+                return self._jit("vjp", lambda a, ct: self._vjp(a, ct))(args, cotangent)
+            return self._vjp(args, cotangent)
+        if check == "jvp":
+            tangents = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host_args[i]),
+                                                           host_args[i].dtype)) for i in self.diff]
+            if jit:
+                return self._jit("jvp", lambda a, t: self._jvp(a, t))(args, tangents)
+            return self._jvp(args, tangents)
+        in_axes = tuple(0 if i in self.batch else None for i in range(len(args)))
+        batched = [self._on_device(inputs.build_batch(a)) if i in self.batch else args[i]
+                   for i, a in enumerate(host_args)]
+        fn = self.vmap(f if check == "vmap" else self._grad_of_sum(f), in_axes=in_axes)
+        return self._jit(check, fn)(*batched) if jit else fn(*batched)

@@ -1,0 +1,112 @@
+"""The framed result stream from the sandbox to the judge: JSON headers and raw array bytes.
+
+A frame is ``MAGIC | u32 header length | header JSON | payload``. The header names each array's dtype,
+shape and byte count; the payload is the arrays' bytes, back to back, in C order. No pickle, no object
+dtypes: the reader accepts only the dtypes in `ALLOWED_DTYPES` and checks every length against its cap,
+because everything on this stream may have been written by the submission.
+"""
+
+import json
+import struct
+
+import numpy as np
+
+MAGIC = b"JJ1\n"
+_LENGTH = struct.Struct("<I")
+MAX_HEADER_BYTES = 1 << 20
+
+# bfloat16 has no NumPy name; jax ships it (through ml_dtypes) as a NumPy dtype.
+try:
+    from ml_dtypes import bfloat16 as _bfloat16
+except ImportError:  # pragma: no cover - jax always brings ml_dtypes
+    _bfloat16 = None
+
+ALLOWED_DTYPES = {
+    name: np.dtype(name)
+    for name in (
+        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+        "float16", "float32", "float64", "complex64", "complex128",
+    )
+}
+if _bfloat16 is not None:
+    ALLOWED_DTYPES["bfloat16"] = np.dtype(_bfloat16)
+
+
+class WireError(ValueError):
+    """The stream does not follow the protocol (truncated, oversized or malformed)."""
+
+
+def encode(header, arrays=()):
+    """One frame: `header` (a JSON-able dict) and `arrays` (NumPy arrays) as bytes."""
+    arrays = [np.ascontiguousarray(a) for a in arrays]
+    header = dict(header)
+    header["arrays"] = [
+        {"dtype": a.dtype.name, "shape": list(a.shape), "nbytes": int(a.nbytes)} for a in arrays
+    ]
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return b"".join([MAGIC, _LENGTH.pack(len(head)), head] + [a.tobytes() for a in arrays])
+
+
+def decode(buffer):
+    """Split a whole stream into (header, arrays) frames.
+
+    Returns ``(frames, error)``: the frames that parsed, and a `WireError` describing where the stream
+    stopped following the protocol (None when it ended cleanly on a frame boundary).
+    """
+    frames = []
+    view = memoryview(buffer)
+    pos = 0
+    try:
+        while pos < len(view):
+            frame, pos = _decode_one(view, pos)
+            frames.append(frame)
+    except WireError as error:
+        return frames, error
+    return frames, None
+
+
+def _decode_one(view, pos):
+    if bytes(view[pos:pos + len(MAGIC)]) != MAGIC:
+        raise WireError(f"bad frame marker at byte {pos}")
+    pos += len(MAGIC)
+    if pos + _LENGTH.size > len(view):
+        raise WireError("truncated frame length")
+    (head_len,) = _LENGTH.unpack(view[pos:pos + _LENGTH.size])
+    pos += _LENGTH.size
+    if head_len > MAX_HEADER_BYTES or pos + head_len > len(view):
+        raise WireError("frame header too long or truncated")
+    try:
+        header = json.loads(bytes(view[pos:pos + head_len]))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WireError(f"frame header is not JSON: {error}") from None
+    pos += head_len
+    if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
+        raise WireError("frame header is not an object with an 'arrays' list")
+    arrays = []
+    for spec in header.pop("arrays"):
+        array, pos = _decode_array(view, pos, spec)
+        arrays.append(array)
+    return (header, arrays), pos
+
+
+def _decode_array(view, pos, spec):
+    if not isinstance(spec, dict):
+        raise WireError("array spec is not an object")
+    dtype = ALLOWED_DTYPES.get(spec.get("dtype"))
+    shape = spec.get("shape")
+    nbytes = spec.get("nbytes")
+    if dtype is None:
+        raise WireError(f"dtype {spec.get('dtype')!r} is not allowed")
+    if (not isinstance(shape, list) or len(shape) > 32
+            or not all(type(d) is int and 0 <= d < 1 << 40 for d in shape)):
+        raise WireError("bad array shape")
+    count = 1
+    for d in shape:
+        count *= d
+    if type(nbytes) is not int or nbytes != count * dtype.itemsize:
+        raise WireError("array byte count does not match its dtype and shape")
+    if pos + nbytes > len(view):
+        raise WireError("truncated array payload")
+    # A copy: the result must not keep the whole stream alive, and must be an ordinary writable ndarray.
+    array = np.frombuffer(view[pos:pos + nbytes], dtype=dtype).reshape(shape).copy()
+    return array, pos + nbytes
