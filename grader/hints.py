@@ -7,14 +7,13 @@ the case, so they are shown for hidden cases too.
 import re
 
 _RULES = [
-    (r"'custom_jvp' object has no attribute 'defvjp'|custom_jvp.*defvjp",
+    (r"has no attribute 'defvjp'",
      "A @jax.custom_jvp function takes its rule with .defjvp (a forward-mode rule: (primals, tangents) → "
      "(primal_out, tangent_out)). .defvjp belongs to @jax.custom_vjp."),
-    (r"'custom_vjp' object has no attribute 'defjvp'",
+    (r"has no attribute 'defjvps?'",
      "A @jax.custom_vjp function takes .defvjp(fwd, bwd); .defjvp belongs to @jax.custom_jvp."),
-    (r"custom_jvp rule .*(must produce a pair|a pair of|tuple of length 2)|"
-     r"(rule|custom_jvp).*(must return|should return) a pair|too many values to unpack|"
-     r"not enough values to unpack|cannot unpack non-iterable",
+    (r"(?i)jvp rule .*must produce a pair|too many values to unpack|not enough values to unpack|"
+     r"cannot unpack non-iterable",
      "A custom_jvp rule must return two things: (primal_out, tangent_out) — the forward value and its "
      "tangent — not the tangent alone."),
     (r"can't apply forward-mode autodiff \(jvp\) to a custom_vjp function",

@@ -125,7 +125,15 @@ def _job_line(problem, cases):
     return json.dumps(problem.job(cases), allow_nan=True).encode()
 
 
-_default_cache = ExpectedCache(os.environ.get("JAXJUDGE_CACHE_DIR") or None)
+def default_cache_dir():
+    """$JAXJUDGE_CACHE_DIR, else the user's cache folder (~/.cache/jaxjudge/expected)."""
+    configured = os.environ.get("JAXJUDGE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jaxjudge" / "expected"
+
+
+_default_cache = ExpectedCache(default_cache_dir())
 
 
 def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None):

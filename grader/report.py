@@ -20,7 +20,8 @@ def render_text(report):
     if checks:
         passed = sum(c["status"] == "passed" for c in checks)
         lines += ["", f"Checks: {passed}/{len(checks)} passed"]
-        failed = [c for c in checks if c["status"] != "passed"]
+        failed = [c for c in checks if c["status"] not in ("passed", "not_run")]
+        not_run = [c for c in checks if c["status"] == "not_run"]
         for check in failed[:_MAX_LISTED]:
             hidden = "" if check["sample"] else " [hidden]"
             lines.append(f"  ✗ {check['case']}{hidden} · {check['check']} ({check['transform']}): "
@@ -30,6 +31,8 @@ def render_text(report):
                     lines.append(f"      {label:8} {text}")
         if len(failed) > _MAX_LISTED:
             lines.append(f"  … and {len(failed) - _MAX_LISTED} more")
+        if not_run:
+            lines.append(f"  ✗ {len(not_run)} checks {not_run[0]['message']}")
     if report.get("hints"):
         lines += ["", "Hints:"] + [f"  • {hint}" for hint in report["hints"]]
     output = report.get("output", {})

@@ -14,11 +14,13 @@ compares the arrays it receives against the reference's and trusts nothing else.
 
 import json
 import os
+import re
 import sys
 import traceback
 
 SUBMISSION_FILENAME = "submission.py"
 MAX_MESSAGE_CHARS = 4000
+_SANDBOX_PATH = re.compile(r"/judge/\S+")
 
 # (check, transform) pairs, in the order they run and are reported.
 CHECKS = (
@@ -46,7 +48,8 @@ class _Results:
 def describe_exception(error, hide_traceback=False):
     """Type, message and the traceback lines that point into the submission (never the harness)."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == SUBMISSION_FILENAME]
-    message = str(error)
+    # Paths inside the sandbox say nothing useful to the submitter; keep messages about their code.
+    message = _SANDBOX_PATH.sub("<jax>", str(error))
     if len(message) > MAX_MESSAGE_CHARS:
         message = message[:MAX_MESSAGE_CHARS] + " …"
     described = {"error_type": type(error).__name__, "message": message}
