@@ -133,7 +133,12 @@ def default_cache_dir():
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jaxjudge" / "expected"
 
 
-_default_cache = ExpectedCache(default_cache_dir())
+_default_caches = {}
+
+
+def _default_cache():
+    directory = default_cache_dir()
+    return _default_caches.setdefault(directory, ExpectedCache(directory))
 
 
 def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None):
@@ -143,7 +148,7 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
     problem's sandbox limits (tests lower them for speed).
     """
     started = time.monotonic()
-    cache = cache or _default_cache
+    cache = cache or _default_cache()
     limits = limits or problem.limits
     cases = problem.sample_cases if samples_only else problem.cases
     base = {"problem": problem.slug, "samples_only": samples_only,

@@ -1,0 +1,125 @@
+"""Judging the clip-passthrough package end to end, through the real sandbox."""
+
+import json
+import shutil
+
+import pytest
+
+from grader import MAX_SOURCE_BYTES, ExpectedCache, Verdict, judge, load_problem
+from grader.__main__ import main as grader_main
+from tests.conftest import CLIP
+
+SUBMISSIONS = CLIP / "submissions"
+
+
+def test_accepted_full_report(clip_problem, cache):
+    report = judge(clip_problem, clip_problem.reference, cache=cache)
+    assert report["verdict"] == "ACCEPTED"
+    assert report["device"] == {"requested": "cpu", "platform": "cpu", "kind": "cpu"}
+    assert report["jax_version"]
+    assert {"wall_s", "cpu_s", "judge_s"} <= set(report["timings"])
+    checks = report["checks"]
+    assert len(checks) == 13 * len(clip_problem.cases)
+    assert {c["transform"] for c in checks} == {"eager", "jit", "grad_of_jit"}
+    assert {c["check"] for c in checks} == {"value", "grad", "vjp", "jvp", "vmap", "vmap_grad"}
+    assert all(c["status"] == "passed" for c in checks)
+    # Output of a run over hidden cases is counted, never shown.
+    assert report["output"] == {"bytes": 0, "shown": False}
+
+
+def test_plain_clip_is_wrong_on_gradients_with_sample_feedback(judge_samples):
+    report, _ = judge_samples((SUBMISSIONS / "wrong_answer" / "plain_clip.py").read_bytes())
+    assert report["verdict"] == "WRONG_ANSWER"
+    failed = {(c["check"], c["transform"]) for c in report["checks"] if c["status"] == "wrong"}
+    assert ("grad", "eager") in failed and ("grad", "jit") in failed and ("vjp", "jit") in failed
+    assert not any(c["check"] == "value" for c in report["checks"] if c["status"] == "wrong")
+    grad = next(c for c in report["checks"] if (c["case"], c["check"], c["transform"]) ==
+                ("worked-example", "grad", "eager"))
+    assert grad["expected"] == ["[1., 1., 1., 1., 1., 1., 1., 1.] (float32, shape [8])"]
+    assert grad["got"][0].startswith("[0. , 0. , 0.5, 1. , 1. , 1. , 0.5, 0. ]")
+    assert any("straight-through" in h for h in report["hints"])
+    worked = report["cases"][0]
+    assert worked["name"] == "worked-example" and worked["inputs"][1:] == ["-1.0", "1.0"]
+
+
+def test_hidden_cases_show_only_case_and_check(clip_problem, cache):
+    source = (SUBMISSIONS / "wrong_answer" / "stop_gradient.py").read_bytes()
+    report = judge(clip_problem, source, cache=cache)
+    assert report["verdict"] == "WRONG_ANSWER"
+    hidden = [c for c in report["checks"] if not c["sample"] and c["status"] != "passed"]
+    assert {c["case"] for c in hidden} >= {"nan-and-infinities", "huge-magnitudes"}
+    for check in hidden:
+        assert "expected" not in check and "got" not in check
+        assert check["message"] == "wrong result (details are hidden)"
+    hidden_names = {c.name for c in clip_problem.cases if not c.sample}
+    assert all("inputs" not in case for case in report["cases"] if case["name"] in hidden_names)
+
+
+def test_runtime_error_hint_for_custom_vjp(judge_samples):
+    report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "custom_vjp.py").read_bytes())
+    assert report["verdict"] == "RUNTIME_ERROR"
+    assert {c["check"] for c in report["checks"] if c["status"] == "error"} == {"jvp"}
+    assert any("custom_jvp" in hint for hint in report["hints"])
+
+
+def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samples):
+    report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "python_if_on_bound.py").read_bytes())
+    assert report["verdict"] == "RUNTIME_ERROR"
+    errors = [c for c in report["checks"] if c["status"] == "error"]
+    assert errors and all(c["transform"] != "eager" or c["check"] != "value" for c in errors)
+    assert "submission.py" in errors[0]["traceback"]
+    text = json.dumps(report)
+    assert "harness" not in text and "/judge/" not in text
+    assert any("Python `if`" in hint for hint in report["hints"])
+
+
+@pytest.mark.parametrize("source, message", [
+    (b"\xff\xfe def clip_passthrough(x, lo, hi): return x", "not valid UTF-8"),
+    (b"x = 1\0\n", "NUL byte"),
+    (b"#" * (MAX_SOURCE_BYTES + 1), "limit is 65536"),
+])
+def test_bad_source_is_a_compilation_error_without_running(judge_samples, source, message):
+    report, _ = judge_samples(source)
+    assert report["verdict"] == "COMPILATION_ERROR"
+    assert message in report["summary"]
+    assert report["checks"] == []
+
+
+def test_broken_reference_is_an_internal_error(tmp_path):
+    package = tmp_path / "clip-passthrough"
+    shutil.copytree(CLIP, package)
+    (package / "reference.py").write_text("def clip_passthrough(x, lo, hi):\n    return x * 2\n")
+    broken = load_problem(package)
+    (package / "reference.py").write_text("import jax\nraise RuntimeError('author bug')\n")
+    crashing = load_problem(package)
+    cache = ExpectedCache(tmp_path / "cache")
+    # A reference that runs but is wrong is the author's business (validate catches it): it defines
+    # the expected values. One that fails is a judge fault, never the submitter's.
+    assert judge(broken, broken.reference, samples_only=True, cache=cache)["verdict"] == "ACCEPTED"
+    report = judge(crashing, b"def clip_passthrough(x, lo, hi):\n    return x\n", samples_only=True,
+                   cache=cache)
+    assert report["verdict"] == "INTERNAL_ERROR"
+    assert "author bug" in report["summary"] and "not your code" in report["summary"]
+    assert not list((tmp_path / "cache").glob("*.stream"))[1:]  # the failed reference is not cached
+
+
+def test_cli_grade_json(capsys):
+    code = grader_main(["grade", str(CLIP), str(SUBMISSIONS / "compilation_error" / "syntax_error.py"),
+                        "--json", "--samples"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["verdict"] == "COMPILATION_ERROR"
+    assert report["module_error"]["message"] == "line 4: expected ':'"
+
+
+def test_cli_refuses_a_missing_package(capsys, tmp_path):
+    assert grader_main(["grade", str(tmp_path), str(tmp_path / "x.py")]) == 2
+    assert "no problem.toml" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_validate_every_example_gets_its_folder_verdict(capsys):
+    assert grader_main(["validate", str(CLIP)]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out
+    assert f"{len(load_problem(CLIP).examples) + 1}/" in out
