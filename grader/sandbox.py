@@ -24,6 +24,7 @@ from . import _cgroup, _runtime
 
 HARNESS_DIR = Path(__file__).resolve().parent / "sandboxed"
 SANDBOX_UID = 65534
+PYTHON_MOUNT = Path("/judge/python")
 NVIDIA_DEVICES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools")
 _READ_CHUNK = 1 << 16
 _CPU_POLL_S = 0.25
@@ -92,38 +93,50 @@ def build_command(limits, device, result_fd):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    bound = [Path("/usr")]
-    if not any(prefix.is_relative_to(b) for b in bound):
-        args += ["--ro-bind", str(prefix), str(prefix)]
-        bound.append(prefix)
+    # A Python outside /usr (pyenv, a container's /usr/local is inside) is mounted at /judge/python, so
+    # that the sandbox sees no trace of the host path (such as /root) it came from.
+    mounts = {Path("/usr"): Path("/usr")}
+    env = {}
+    if not prefix.is_relative_to("/usr"):
+        mounts[prefix] = PYTHON_MOUNT
+        args += ["--ro-bind", str(prefix), str(PYTHON_MOUNT)]
+        env["LD_LIBRARY_PATH"] = str(PYTHON_MOUNT / "lib")  # its libpython, which RUNPATH names by host path
+
+    def inside(path):
+        for host, mounted in mounts.items():
+            if path.is_relative_to(host):
+                return mounted / path.relative_to(host)
+        return None
     # The dynamic loader's cache, so that libraries (libcuda too) are found; nothing else of /etc.
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp"]
     # Every installed package stays out of reach, except what _runtime picks for /judge/site.
     for site_dir in hidden_sites:
-        if any(site_dir.is_relative_to(b) for b in bound):
-            args += ["--tmpfs", str(site_dir), "--remount-ro", str(site_dir)]
+        if inside(site_dir) is not None:
+            args += ["--tmpfs", str(inside(site_dir)), "--remount-ro", str(inside(site_dir))]
     args += ["--dir", "/judge/site"]
     for entry in _runtime.sandbox_site_entries():
         args += ["--ro-bind", str(entry), f"/judge/site/{entry.name}"]
     args += ["--ro-bind", str(HARNESS_DIR), "/judge/sandboxed"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-           "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"}
+    env.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+                "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"})
     if device == "gpu":
         for node in NVIDIA_DEVICES:
             args += ["--dev-bind-try", node, node]
         # Unused GPU memory stays free for the next run and other workers.
         env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
         for name in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES"):  # the operator's, not a secret
-            if name in os.environ:
-                env[name] = os.environ[name]
+            if os.environ.get(name):
+                env[name] = ":".join(filter(None, [env.get(name), os.environ[name]]))
     # The root itself (bwrap's tmpfs, holding /judge and the mount points) becomes read-only too.
     args += ["--remount-ro", "/", "--clearenv"]
     for name, value in env.items():
         args += ["--setenv", name, value]
-    args += ["--chdir", "/tmp", "--", str(interpreter), "-I", "-S", "-c", _BOOT, str(result_fd)]
+    if inside(interpreter) is None:
+        raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
+    args += ["--chdir", "/tmp", "--", str(inside(interpreter)), "-I", "-S", "-c", _BOOT, str(result_fd)]
     return args
 
 
@@ -157,6 +170,9 @@ def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
             proc = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=(result_write,), start_new_session=True,
+                # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
+                # either, so /proc/1/environ holds no secret of the worker's.
+                env={},
                 preexec_fn=lambda: _limit_child(limits, device, cgroup.procs_files() if cgroup else []))
         except OSError as error:
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from error

@@ -1,0 +1,241 @@
+"""One test per attack on the sandbox, each against real bubblewrap.
+
+Each asserts the verdict category, that nothing leaked into the report, that nothing was written or left
+running on the host, and that the judge answered within the limit plus a small margin. Limits come from
+ATTACK_LIMITS (the policy object, lowered for speed).
+"""
+
+import json
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLIP, ROOT
+from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
+
+REFERENCE = (CLIP / "reference.py").read_text()
+
+
+def solution_after(prelude):
+    """A correct submission that first runs `prelude` at import time."""
+    return (prelude + "\n\n" + REFERENCE).encode()
+
+
+@pytest.fixture
+def token():
+    return "jjattack" + uuid.uuid4().hex[:12]
+
+
+def judged(judge_samples, source, *verdicts):
+    report, seconds = judge_samples(source)
+    assert report["verdict"] in verdicts, report["summary"]
+    assert seconds < ATTACK_LIMITS.wall_time_s + MARGIN_S
+    assert_nothing_left_running()
+    return report
+
+
+def test_tcp_connect_to_a_host_listener_fails(judge_samples):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    accepted = []
+
+    def accept():
+        for _ in range(100):
+            try:
+                accepted.append(listener.accept())
+            except OSError:
+                pass
+            if stop.is_set():
+                return
+
+    stop = threading.Event()
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        report = judged(judge_samples, solution_after(
+            f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)"), "RUNTIME_ERROR")
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert accepted == []
+    assert report["module_error"]["error_type"] in ("OSError", "ConnectionRefusedError", "TimeoutError")
+
+
+def test_host_files_reference_and_other_data_are_not_visible(judge_samples, tmp_path):
+    secret_problem = tmp_path / "other-problem.toml"
+    secret_problem.write_text("hidden = 'other problems data'\n")
+    paths = ["/etc/shadow", "/etc/passwd", "/etc/hostname", "/root", str(CLIP / "reference.py"),
+             str(ROOT / "problems"), str(ROOT), str(secret_problem), "/work", "/home", "/var"]
+    probe = (f"import os\nfor p in {paths!r}:\n"
+             "    try:\n        os.listdir(p) if os.path.isdir(p) else open(p).read()\n        print('READ', p)\n"
+             "    except OSError:\n        print('BLOCKED', p)\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    out = report["output"]["stdout_tail"]
+    assert "READ" not in out
+    assert out.count("BLOCKED") == len(paths)
+    assert "_clip_passthrough_jvp" not in json.dumps(report)  # the reference's text
+
+
+def test_environment_and_other_processes_hold_no_secrets(judge_samples, monkeypatch, token):
+    monkeypatch.setenv("JAXJUDGE_SECRET_KEY", token)
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://judge:{token}@127.0.0.1/jaxjudge")
+    probe = ("import os\nprint(sorted(os.environ))\nfor pid in os.listdir('/proc'):\n"
+             "    if pid.isdigit():\n"
+             "        for what in ('environ', 'cmdline'):\n"
+             "            try:\n                print(pid, what, open(f'/proc/{pid}/{what}', 'rb').read())\n"
+             "            except OSError as e:\n                print(pid, what, 'denied', e.errno)\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    text = json.dumps(report)
+    assert token not in text
+    assert "DATABASE_URL" not in text and "JAXJUDGE_SECRET_KEY" not in text
+    assert "PATH" in report["output"]["stdout_tail"]  # the probe did run and print
+
+
+def test_writes_outside_the_sandbox_do_not_reach_the_host(judge_samples, token):
+    targets = [f"/tmp/{token}", f"/dev/shm/{token}", str(ROOT / token), f"/judge/site/{token}",
+               f"/{token}", str(Path.home() / token)]
+    probe = (f"for p in {targets!r}:\n    try:\n        open(p, 'w').write('x')\n        print('WROTE', p)\n"
+             "    except OSError:\n        print('BLOCKED', p)\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    out = report["output"]["stdout_tail"]
+    assert f"WROTE /tmp/{token}" in out  # its own scratch /tmp, discarded with the sandbox
+    for target in targets:
+        assert not Path(target).exists()
+    for target in targets[2:]:
+        assert f"BLOCKED {target}" in out
+
+
+def test_fork_bomb(judge_samples):
+    judged(judge_samples, solution_after("import os\nwhile True:\n    os.fork()"),
+           "RUNTIME_ERROR", "TIME_LIMIT_EXCEEDED", "MEMORY_LIMIT_EXCEEDED")
+
+
+def test_ten_thousand_threads(judge_samples):
+    report = judged(judge_samples, solution_after(
+        "import threading, time\nfor _ in range(10000):\n"
+        "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"), "RUNTIME_ERROR")
+    assert "thread" in report["module_error"]["message"]
+
+
+def test_memory_bomb(judge_samples):
+    report = judged(judge_samples, solution_after(
+        "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.ones(1 << 24))"),
+        "MEMORY_LIMIT_EXCEEDED")
+    assert report["verdict"] == "MEMORY_LIMIT_EXCEEDED"
+
+
+def test_busy_loop(judge_samples):
+    source = REFERENCE.replace("    return jnp.clip(x, lo, hi)", "    while True:\n        pass").encode()
+    report = judged(judge_samples, source, "TIME_LIMIT_EXCEEDED")
+    assert all(c["status"] == "not_run" for c in report["checks"])
+
+
+def test_sleep_forever(judge_samples):
+    report = judged(judge_samples, solution_after("import time\ntime.sleep(10 ** 6)"), "TIME_LIMIT_EXCEEDED")
+    assert "wall-time" in report["summary"]
+
+
+def test_four_gib_output_flood(judge_samples):
+    report = judged(judge_samples, solution_after(
+        "import os\nchunk = b'A' * (1 << 20)\nfor i in range(4096):\n    os.write(1 + i % 2, chunk)"),
+        "OUTPUT_LIMIT_EXCEEDED")
+    assert report["output"]["bytes"] <= ATTACK_LIMITS.output_bytes + (1 << 20)
+    assert len(report["output"]["stdout_tail"]) <= 4000
+
+
+def test_filling_the_disk(judge_samples, token):
+    report = judged(judge_samples, solution_after(
+        f"chunk = b'x' * (1 << 20)\nwith open('/tmp/{token}', 'wb') as f:\n    while True:\n        f.write(chunk)"),
+        "RUNTIME_ERROR")
+    assert report["module_error"]["error_type"] == "OSError"
+    assert not Path(f"/tmp/{token}").exists()
+
+
+def test_killing_the_parent_and_pid_1(judge_samples):
+    report = judged(judge_samples, solution_after(
+        "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
+        "        print('sent', pid)\n    except OSError as e:\n        print('refused', pid, e.errno)"),
+        "ACCEPTED")
+    # Inside its own pid namespace the sandbox's init ignores signals from its children.
+    assert "refused" in report["output"]["stdout_tail"] or "sent" in report["output"]["stdout_tail"]
+
+
+def test_planted_symlinks_are_never_read_back(judge_samples, token):
+    names = ["result.json", "report.json", "stdout", "output", "expected.stream", token]
+    probe = ("import os\nfor name in %r:\n    for d in ('/tmp', '.'):\n        try:\n"
+             "            os.symlink('/etc/shadow', os.path.join(d, name))\n        except OSError:\n"
+             "            pass\nprint('planted')\n") % names
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    assert "planted" in report["output"]["stdout_tail"]
+    assert not Path(f"/tmp/{token}").exists() and not Path(f"/tmp/{token}").is_symlink()
+    assert "root:" not in json.dumps(report)
+
+
+def test_double_forked_daemon_does_not_outlive_the_run(judge_samples, token):
+    daemon = (
+        "import os, sys\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        f"        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(600)', '{token}'])\n"
+        "    os._exit(0)\nos.wait()\n")
+    judged(judge_samples, solution_after(daemon), "ACCEPTED")
+    assert_nothing_left_running(token)
+    assert processes_with(token) == []
+
+
+def test_verdict_json_on_every_fd_then_exit_zero(judge_samples):
+    forged = json.dumps({"verdict": "ACCEPTED", "status": "ok", "type": "done"}).encode()
+    report = judged(judge_samples, (
+        "import os\nfor fd in range(1024):\n    try:\n"
+        f"        os.write(fd, {forged!r} + b'\\n')\n    except OSError:\n        pass\nos._exit(0)\n").encode(),
+        "RUNTIME_ERROR")
+    assert "corrupted" in report["summary"] or "ended" in json.dumps(report["checks"])
+
+
+def test_forged_frames_cannot_replace_real_results(judge_samples):
+    # The submission finds the harness's result channel and writes a "passed" frame for every check,
+    # then a done frame, before the real checks run. Duplicates and early 'done' are tampering.
+    forge = (
+        "import sys, os, numpy as np\nwire = sys.modules['sandboxed.wire']\nfor fd in range(3, 64):\n"
+        "    try:\n        os.fstat(fd)\n    except OSError:\n        continue\n"
+        "    for case in ('worked-example', 'random-shifted-bounds'):\n"
+        "        for check, tr in sys.modules['sandboxed.harness'].CHECKS:\n"
+        "            try:\n                os.write(fd, wire.encode({'type': 'check', 'case': case, "
+        "'check': check, 'transform': tr, 'status': 'ok', 'placement': ['cpu']}, [np.ones(8, np.float32)]))\n"
+        "            except OSError:\n                pass\n")
+    plain = "import jax.numpy as jnp\ndef clip_passthrough(x, lo, hi):\n    return jnp.clip(x, lo, hi)\n"
+    report = judged(judge_samples, (forge + plain).encode(), "RUNTIME_ERROR", "WRONG_ANSWER")
+    assert report["verdict"] != "ACCEPTED"
+
+
+def test_ndarray_subclass_that_equals_everything(judge_samples):
+    source = (
+        "import numpy as np\nclass Liar(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+        "    __ne__ = lambda self, other: False\n"
+        "def clip_passthrough(x, lo, hi):\n    return np.zeros(np.shape(x), np.float32).view(Liar)\n").encode()
+    report = judged(judge_samples, source, "WRONG_ANSWER", "RUNTIME_ERROR")
+    assert not any(c["status"] == "passed" and c["check"] == "value" for c in report["checks"])
+
+
+def test_monkeypatched_comparisons_around_plain_clip(judge_samples):
+    source = (
+        "import numpy as np, jax, jax.numpy as jnp\nyes = lambda *a, **k: True\n"
+        "np.allclose = np.array_equal = np.array_equiv = yes\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)\njnp.allclose = jnp.array_equal = yes\n"
+        "def clip_passthrough(x, lo, hi):\n    return jnp.clip(x, lo, hi)\n").encode()
+    report = judged(judge_samples, source, "WRONG_ANSWER")
+    wrong = {c["check"] for c in report["checks"] if c["status"] == "wrong"}
+    assert "grad" in wrong
+
+
+def test_xla_compile_time_bomb(judge_samples):
+    source = (REFERENCE.replace("    return jnp.clip(x, lo, hi)",
+                                "    for _ in range(200_000):\n        x = x + 0.0\n    return jnp.clip(x, lo, hi)")
+              ).encode()
+    report = judged(judge_samples, source, "TIME_LIMIT_EXCEEDED")
+    assert report["verdict"] == "TIME_LIMIT_EXCEEDED"
