@@ -1,0 +1,101 @@
+"""Seconds per verdict: the sandboxed judge against a naive fresh process, measured in the same run.
+
+    python benchmarks/grade_latency.py [-n 10] [--device cpu|gpu] [--samples]
+
+Judges the accepted example N times through `grader.judge` (expected values computed beforehand), and
+N times runs the very same harness and checks in a plain fresh `python` outside any sandbox: the floor
+a naive judge pays per verdict (interpreter start, `import jax`, one compile per check). Prints p50/p95
+of each and their ratio. Not a test: nothing here asserts a time.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader import ExpectedCache, judge, load_problem  # noqa: E402
+from grader.sandboxed import wire  # noqa: E402
+
+PROBLEM = ROOT / "problems" / "clip-passthrough"
+ACCEPTED = PROBLEM / "submissions" / "accepted" / "custom_jvp.py"
+
+
+def naive_once(job_line, source, device):
+    """One fresh, unsandboxed python running the harness; returns (seconds, frames)."""
+    read, write = os.pipe()
+    env = dict(os.environ, JAX_PLATFORMS="cuda" if device == "gpu" else "cpu", PYTHONPATH=str(ROOT))
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", "from grader.sandboxed.harness import main; main()",
+                             str(write)], stdin=subprocess.PIPE, pass_fds=(write,), env=env)
+    os.close(write)
+    proc.stdin.write(job_line + b"\n" + source)
+    proc.stdin.close()
+    chunks = []
+    while chunk := os.read(read, 1 << 16):
+        chunks.append(chunk)
+    proc.wait()
+    elapsed = time.perf_counter() - started
+    os.close(read)
+    frames, error = wire.decode(b"".join(chunks))
+    assert error is None and frames[-1][0]["type"] == "done", "the naive run did not finish"
+    return elapsed, frames
+
+
+def quantiles(values):
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    return statistics.median(values), p95
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--samples", action="store_true", help="sample cases only")
+    parser.add_argument("--wall-time", type=float, help="override the problem's wall-time limit (s)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    problem = load_problem(PROBLEM)
+    if args.wall_time:
+        limits = problem.limits.replace(wall_time_s=args.wall_time, cpu_time_s=4 * args.wall_time)
+        problem = dataclasses.replace(problem, limits=limits)
+    source = ACCEPTED.read_bytes()
+    cases = problem.sample_cases if args.samples else problem.cases
+    job_line = json.dumps(problem.job(cases)).encode()
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cache = ExpectedCache(cache_dir)
+        cache.expected(problem, args.device)
+        judged, naive = [], []
+        for _ in range(args.n):  # interleaved, so drift on the machine hits both alike
+            started = time.perf_counter()
+            report = judge(problem, source, device=args.device, samples_only=args.samples, cache=cache)
+            judged.append(time.perf_counter() - started)
+            assert report["verdict"] == "ACCEPTED", report["summary"]
+            naive.append(naive_once(job_line, source, args.device)[0])
+    j50, j95 = quantiles(judged)
+    n50, n95 = quantiles(naive)
+    figures = {
+        "device": f"{report['device']['platform']} ({report['device']['kind']})", "n": args.n,
+        "cases": len(cases), "checks": len(report["checks"]),
+        "sandboxed_p50_s": round(j50, 3), "sandboxed_p95_s": round(j95, 3),
+        "naive_p50_s": round(n50, 3), "naive_p95_s": round(n95, 3), "ratio_p50": round(j50 / n50, 2),
+    }
+    print(f"device {figures['device']}, {len(cases)} cases, {figures['checks']} checks, n={args.n}")
+    print(f"sandboxed judge : p50 {j50:.3f} s  p95 {j95:.3f} s per verdict")
+    print(f"naive fresh proc: p50 {n50:.3f} s  p95 {n95:.3f} s per verdict (no sandbox)")
+    print(f"ratio sandboxed/naive (p50): {j50 / n50:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
