@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 SANDBOX_ROOTS = ("jax", "jaxlib", "numpy")
+_ACCELERATOR = ("jax", "cuda")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -25,16 +26,17 @@ def _installed(name):
 def _wanted(owner, requirement):
     """Whether a Requires-Dist line of `owner` belongs in the sandbox (if it is installed at all).
 
-    Plain requirements do. Optional ones (``extra == ...``) only where jax names its own accelerator
-    plugins and their CUDA wheels (``jax[cuda12]`` → jax-cuda12-plugin → nvidia-*); other extras pull in
-    test and doc tools (scipy[test] names pytest) that submissions have no business importing.
+    Plain requirements do. Optional ones (``extra == ...``) only where jax and CUDA name their
+    accelerator plugins and CUDA wheels (``jax[cuda13]`` → jax-cuda13-plugin → cuda-toolkit[nvcc] →
+    nvidia-cuda-nvcc, which brings ptxas); other extras pull in test and doc tools (scipy[test] names
+    pytest) that submissions have no business importing.
     """
     match = _NAME.match(requirement)
     if not match:
         return None
     name = _normalise(match.group(1))
     if "extra" in requirement.partition(";")[2]:
-        if not (_normalise(owner).startswith("jax") and name.startswith(("jax", "nvidia"))):
+        if not (_normalise(owner).startswith(_ACCELERATOR) and name.startswith(_ACCELERATOR + ("nvidia",))):
             return None
     return name
 

@@ -107,8 +107,10 @@ def build_command(limits, device, result_fd):
             if path.is_relative_to(host):
                 return mounted / path.relative_to(host)
         return None
-    # The dynamic loader's cache, so that libraries (libcuda too) are found; nothing else of /etc.
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # Of /etc only the dynamic loader's cache (so libcuda is found) and the alternatives links: CUDA
+    # images reach /usr/local/cuda, where XLA finds ptxas, through /etc/alternatives/cuda.
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+             "--ro-bind-try", "/etc/alternatives", "/etc/alternatives"]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp"]
     # Every installed package stays out of reach, except what _runtime picks for /judge/site.
