@@ -9,7 +9,8 @@ machine can run it, and ``python -m grader`` works on its own.
 """
 
 from .judge import ExpectedCache, ReferenceFailure, judge
-from .problem import MAX_SOURCE_BYTES, Case, EntryPoint, Problem, ProblemError, load_problem
+from .problem import (MAX_SOURCE_BYTES, Case, EntryPoint, Problem, ProblemError, load_problem,
+                      problem_from_files, read_package)
 from .report import render_text
 from .sandbox import Limits, SandboxUnavailable
 from .validate import validate_problem
@@ -17,6 +18,6 @@ from .verdict import Verdict
 
 __all__ = [
     "Case", "EntryPoint", "ExpectedCache", "Limits", "MAX_SOURCE_BYTES", "Problem", "ProblemError",
-    "ReferenceFailure", "SandboxUnavailable", "Verdict", "judge", "load_problem", "render_text",
-    "validate_problem",
+    "ReferenceFailure", "SandboxUnavailable", "Verdict", "judge", "load_problem", "problem_from_files",
+    "read_package", "render_text", "validate_problem",
 ]

@@ -75,6 +75,7 @@ class Problem:
     starter: str
     reference: bytes
     examples: tuple[ExampleSubmission, ...]
+    files: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sample_cases(self):
@@ -91,21 +92,45 @@ class Problem:
         return hashlib.sha256(data + b"\0" + self.reference).hexdigest()
 
 
-def load_problem(path):
-    """Read and check the package at `path`."""
+PACKAGE_TEXT_FILES = ("problem.toml", "statement.md", "starter.py", "reference.py")
+MAX_PACKAGE_FILES = 200
+
+
+def read_package(path):
+    """{relative path: bytes} of a package folder: the known files and submissions/<verdict>/*.py."""
     root = Path(path)
     if not (root / "problem.toml").is_file():
         raise ProblemError(f"{root}: no problem.toml (is this a problem package?)")
+    files = {name: (root / name).read_bytes() for name in PACKAGE_TEXT_FILES if (root / name).is_file()}
+    for file in sorted((root / "submissions").glob("*/*.py")):
+        files[file.relative_to(root).as_posix()] = file.read_bytes()
+    return files
+
+
+def load_problem(path):
+    """Read and check the package folder at `path`."""
+    return problem_from_files(read_package(path), Path(path).name, origin=str(path))
+
+
+def problem_from_files(files, folder_name=None, *, origin="package"):
+    """Check and build a Problem from {relative path: bytes}, e.g. a folder, a zip or a stored version.
+
+    `folder_name`, when given, must equal the slug (a package folder is named after its problem).
+    """
+    if len(files) > MAX_PACKAGE_FILES:
+        raise ProblemError(f"{origin}: more than {MAX_PACKAGE_FILES} files")
+    where = _Where(f"{origin}/problem.toml")
+    if "problem.toml" not in files:
+        raise ProblemError(f"{origin}: no problem.toml (is this a problem package?)")
     try:
-        meta = tomllib.loads((root / "problem.toml").read_text(encoding="utf-8"))
+        meta = tomllib.loads(files["problem.toml"].decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ProblemError(f"{root / 'problem.toml'}: {error}") from None
-    where = _Where(root / "problem.toml")
+        raise ProblemError(f"{where.file}: {error}") from None
     slug = where.string(meta, "slug")
-    if not slug.replace("-", "").isalnum() or slug != slug.lower():
+    if not slug.replace("-", "").isalnum() or slug != slug.lower() or not slug.isascii():
         raise ProblemError(f"{where.file}: slug {slug!r} must be lowercase letters, digits and '-'")
-    if slug != root.name:
-        raise ProblemError(f"{where.file}: slug {slug!r} differs from the folder name {root.name!r}")
+    if folder_name is not None and slug != folder_name:
+        raise ProblemError(f"{where.file}: slug {slug!r} differs from the folder name {folder_name!r}")
     difficulty = where.choice(meta, "difficulty", DIFFICULTIES)
     device = where.choice(meta, "device", DEVICES, default="any")
     entry = _load_entry(where, meta)
@@ -117,22 +142,36 @@ def load_problem(path):
             raise ProblemError(f"{where.file}: tolerance.{dtype}: unknown dtype")
         tolerances[dtype] = Tolerance(rtol=float(spec.get("rtol", 0.0)), atol=float(spec.get("atol", 0.0)))
     wa_hints = where.table(meta, "wrong_answer_hints")
-    problem = Problem(
+    text = _TextFiles(files, origin)
+    return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases,
-        statement=_read_text(root / "statement.md"), starter=_read_text(root / "starter.py"),
-        reference=_read_source(root / "reference.py"), examples=_load_examples(root),
+        statement=text.get("statement.md"), starter=text.get("starter.py"),
+        reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
+        files=dict(files),
     )
-    return problem
+
+
+class _TextFiles:
+    def __init__(self, files, origin):
+        self.files, self.origin = files, origin
+
+    def get(self, name):
+        if name not in self.files:
+            raise ProblemError(f"{self.origin}/{name}: missing")
+        try:
+            return self.files[name].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProblemError(f"{self.origin}/{name}: not UTF-8") from None
 
 
 class _Where:
     """Typed field access with errors that say which file and key are wrong."""
 
     def __init__(self, file):
-        self.file = file
+        self.file = file  # a path or a label such as "upload.zip/problem.toml"
 
     def fail(self, key, message):
         raise ProblemError(f"{self.file}: {key}: {message}")
@@ -243,30 +282,18 @@ def _load_limits(where, meta):
     return Limits().replace(**changes)
 
 
-def _read_text(path):
-    if not path.is_file():
-        raise ProblemError(f"{path}: missing")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ProblemError(f"{path}: not UTF-8") from None
-
-
-def _read_source(path):
-    _read_text(path)
-    return path.read_bytes()
-
-
-def _load_examples(root):
+def _load_examples(files, origin):
     examples = []
-    folder = root / "submissions"
-    if not folder.is_dir():
-        return ()
-    for verdict_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for name in sorted(files):
+        parts = name.split("/")
+        if parts[0] != "submissions":
+            continue
+        if len(parts) != 3 or not parts[2].endswith(".py"):
+            raise ProblemError(f"{origin}/{name}: example submissions live in submissions/<verdict>/*.py")
         try:
-            expected = Verdict.from_folder(verdict_dir.name)
+            expected = Verdict.from_folder(parts[1])
         except ValueError:
-            raise ProblemError(f"{verdict_dir}: folder name is not a verdict (e.g. accepted, wrong_answer)")
-        for file in sorted(verdict_dir.glob("*.py")):
-            examples.append(ExampleSubmission(expected, str(file.relative_to(root)), file.read_bytes()))
+            raise ProblemError(f"{origin}/submissions/{parts[1]}: folder name is not a verdict "
+                               "(e.g. accepted, wrong_answer)") from None
+        examples.append(ExampleSubmission(expected, name, files[name]))
     return tuple(examples)

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from grader import ProblemError, Verdict, load_problem
+from grader import ProblemError, Verdict, load_problem, problem_from_files, read_package
 from tests.conftest import CLIP
 
 
@@ -83,6 +83,7 @@ def test_missing_reference_is_refused(package):
 
 def test_unknown_submission_folder_is_refused(package):
     (package / "submissions" / "probably_fine").mkdir()
+    (package / "submissions" / "probably_fine" / "x.py").write_text("x = 1\n")
     with pytest.raises(ProblemError, match="folder name is not a verdict"):
         load_problem(package)
 
@@ -90,3 +91,17 @@ def test_unknown_submission_folder_is_refused(package):
 def test_not_a_package(tmp_path):
     with pytest.raises(ProblemError, match="no problem.toml"):
         load_problem(tmp_path)
+
+
+def test_package_from_files_round_trip(clip_problem):
+    again = problem_from_files(read_package(CLIP), "clip-passthrough")
+    # NaN != NaN, so cases compare through their JSON form.
+    assert repr(again.job(again.cases)) == repr(clip_problem.job(clip_problem.cases))
+    assert again.reference == clip_problem.reference
+    assert again.files["problem.toml"] == (CLIP / "problem.toml").read_bytes()
+
+
+def test_examples_outside_verdict_folders_are_refused(clip_problem):
+    files = dict(clip_problem.files, **{"submissions/x.py": b"x = 1\n"})
+    with pytest.raises(ProblemError, match="submissions/<verdict>"):
+        problem_from_files(files)
