@@ -8,7 +8,7 @@ machine can run it, and ``python -m grader`` works on its own.
     report["verdict"]  # "ACCEPTED", "WRONG_ANSWER", ...
 """
 
-from .judge import ExpectedCache, ReferenceFailure, judge
+from .judge import ExpectedCache, ReferenceFailure, describe_samples, judge
 from .problem import (MAX_SOURCE_BYTES, Case, EntryPoint, Problem, ProblemError, load_problem,
                       problem_from_files, read_package)
 from .report import render_text
@@ -17,7 +17,7 @@ from .validate import validate_problem
 from .verdict import Verdict
 
 __all__ = [
-    "Case", "EntryPoint", "ExpectedCache", "Limits", "MAX_SOURCE_BYTES", "Problem", "ProblemError",
+    "Case", "EntryPoint", "describe_samples", "ExpectedCache", "Limits", "MAX_SOURCE_BYTES", "Problem", "ProblemError",
     "ReferenceFailure", "SandboxUnavailable", "Verdict", "judge", "load_problem", "problem_from_files",
     "read_package", "render_text", "validate_problem",
 ]

@@ -368,6 +368,12 @@ class _Assessment:
         return f"{lead + ' ' if lead else ''}{len(failed)} of {len(checks)} checks failed.{where}"
 
 
+def describe_samples(problem):
+    """The sample cases as shown to a learner: name, description and formatted inputs."""
+    return [{"name": c.name, "description": c.description, "inputs": _show_arrays(inputs.build_args(c.to_json()))}
+            for c in problem.sample_cases]
+
+
 def _scalar(value):
     value = np.asarray(value)
     if value.dtype.name == "bfloat16":

@@ -297,3 +297,54 @@ def _load_examples(files, origin):
                                "(e.g. accepted, wrong_answer)") from None
         examples.append(ExampleSubmission(expected, name, files[name]))
     return tuple(examples)
+
+
+def dump_toml(meta):
+    """problem.toml text for `meta` (the subset of TOML problem packages use: tables, arrays of tables,
+    strings, numbers with nan/inf, booleans, arrays and inline tables). Used to write packages that were
+    authored as JSON."""
+    lines = []
+    scalars = {k: v for k, v in meta.items() if not isinstance(v, dict) and not _is_table_array(v)}
+    for key, value in scalars.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in meta.items():
+        if isinstance(value, dict):
+            lines += _toml_table(key, value)
+    for key, value in meta.items():
+        if _is_table_array(value):
+            for item in value:
+                lines += ["", f"[[{key}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _is_table_array(value):
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_table(name, table):
+    # Nested tables (tolerance.float32) are written inline: `float32 = { rtol = 1e-06 }`.
+    return ["", f"[{name}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+
+
+def _toml_key(key):
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise ProblemError(f"cannot write {type(value).__name__} to problem.toml")

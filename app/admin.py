@@ -1,0 +1,120 @@
+"""/api/admin: authoring, validation, publishing and rejudging. Admins only (401 anonymous, 403 others)."""
+
+from fastapi import APIRouter, Request, UploadFile
+from sqlalchemy import func, select
+
+from .deps import AdminUser, SessionDep
+from .errors import ERROR_RESPONSES, Conflict, Unprocessable
+from .models import Problem, ProblemVersion
+from .problems import service as problems
+from .problems.schemas import AdminProblemOut, ImportOut, ProblemIn, ValidationOut
+from .submissions import service as submissions
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+def _problem(session, slug, admin):
+    return problems.get_problem(session, slug=slug, user=admin)
+
+
+def _admin_summaries(session, admin, rows):
+    versions = dict(session.execute(
+        select(ProblemVersion.problem_id, func.count()).group_by(ProblemVersion.problem_id)).all())
+    out = []
+    for summary, problem in zip(problems.summaries(session, problems=rows, user=admin), rows):
+        out.append({**summary, "version": problem.current_version.number, "versions": versions.get(problem.id, 0),
+                    "created_at": problem.created_at})
+    return out
+
+
+def _admin_summary(session, slug, admin):
+    return _admin_summaries(session, admin, [_problem(session, slug, admin)])[0]
+
+
+@router.get("/problems", response_model=list[AdminProblemOut])
+def list_problems(admin: AdminUser, session: SessionDep):
+    """Every problem, drafts included."""
+    rows = session.scalars(select(Problem).where(Problem.current_version_id.is_not(None)).order_by(Problem.id))
+    return _admin_summaries(session, admin, rows.all())
+
+
+@router.post("/problems", status_code=201, response_model=ImportOut)
+def create_problem(body: ProblemIn, admin: AdminUser, session: SessionDep):
+    """Create a problem (unpublished) from JSON fields; 409 when the slug exists (use PUT)."""
+    if session.scalar(select(Problem.id).where(Problem.slug == body.slug)) is not None:
+        raise Conflict(f"A problem {body.slug!r} exists; PUT /api/admin/problems/{body.slug} adds a version.")
+    problem, version, changed = problems.import_package(session, files=problems.files_from_fields(body),
+                                                        origin=body.slug)
+    session.commit()
+    return {"slug": problem.slug, "version": version.number, "changed": changed}
+
+
+@router.put("/problems/{slug}", response_model=ImportOut)
+def update_problem(slug: str, body: ProblemIn, admin: AdminUser, session: SessionDep):
+    """A new version from JSON fields. Earlier submissions keep the version they were judged on."""
+    _problem(session, slug, admin)
+    if body.slug != slug:
+        raise Unprocessable("The slug in the body differs from the one in the path.")
+    problem, version, changed = problems.import_package(session, files=problems.files_from_fields(body),
+                                                        origin=slug)
+    session.commit()
+    return {"slug": problem.slug, "version": version.number, "changed": changed}
+
+
+@router.post("/problems/import", response_model=ImportOut)
+async def import_zip(package: UploadFile, admin: AdminUser, request: Request):
+    """Upload a package zip (problem.toml at its root or in one top folder); a new version if it exists."""
+    data = await package.read(problems.MAX_ZIP_BYTES + 1)
+    with request.app.state.session_factory() as session:
+        problem, version, changed = problems.import_package(session, files=problems.files_from_zip(data),
+                                                            origin=package.filename or "upload.zip")
+        session.commit()
+        return {"slug": problem.slug, "version": version.number, "changed": changed}
+
+
+@router.post("/problems/{slug}/validate", status_code=202, response_model=ValidationOut)
+def validate(slug: str, admin: AdminUser, session: SessionDep, request: Request):
+    """Judge the reference and every example of the current version; poll GET …/validation for the matrix."""
+    matrix = problems.start_validation(session, admin=admin, problem=_problem(session, slug, admin))
+    session.commit()
+    request.app.state.wakeup.notify()
+    return matrix
+
+
+@router.get("/problems/{slug}/validation", response_model=ValidationOut)
+def validation(slug: str, admin: AdminUser, session: SessionDep):
+    return problems.validation_matrix(session, problem=_problem(session, slug, admin))
+
+
+@router.post("/problems/{slug}/publish", response_model=AdminProblemOut)
+def publish(slug: str, admin: AdminUser, session: SessionDep):
+    """Publish; 409 while the latest validation of the current version has not passed."""
+    problems.set_published(session, problem=_problem(session, slug, admin), published=True)
+    session.commit()
+    return _admin_summary(session, slug, admin)
+
+
+@router.post("/problems/{slug}/unpublish", response_model=AdminProblemOut)
+def unpublish(slug: str, admin: AdminUser, session: SessionDep):
+    problems.set_published(session, problem=_problem(session, slug, admin), published=False)
+    session.commit()
+    return _admin_summary(session, slug, admin)
+
+
+@router.post("/problems/{slug}/rejudge")
+def rejudge_problem(slug: str, admin: AdminUser, session: SessionDep, request: Request):
+    """Queue every submission of the problem again, each on the version it was judged on."""
+    ids = submissions.problem_submission_ids(session, problem=_problem(session, slug, admin))
+    count = submissions.rejudge(session, submission_ids=ids)
+    session.commit()
+    request.app.state.wakeup.notify()
+    return {"requeued": count}
+
+
+@router.post("/submissions/{submission_id}/rejudge")
+def rejudge_submission(submission_id: int, admin: AdminUser, session: SessionDep, request: Request):
+    submissions.get_submission(session, user=admin, submission_id=submission_id)
+    count = submissions.rejudge(session, submission_ids=[submission_id])
+    session.commit()
+    request.app.state.wakeup.notify()
+    return {"requeued": count}

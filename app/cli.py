@@ -1,0 +1,195 @@
+"""jaxjudge serve | worker | db | create-admin | problems | rejudge"""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import grader
+
+from . import migrate
+from .config import ConfigurationError, Settings
+from .db import make_engine, make_session_factory
+from .models import Problem
+from .problems import service as problems
+from .queue import Wakeup
+from .submissions import service as submissions
+from .users import service as users
+
+log = logging.getLogger("jaxjudge")
+
+
+def _database(settings):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    return engine, make_session_factory(engine)
+
+
+def import_problem_dirs(session_factory, dirs, *, publish, only_missing=False):
+    """Import package folders; `only_missing` skips slugs already stored (serve's start-up)."""
+    results = []
+    with session_factory() as session:
+        for directory in dirs:
+            files = grader.read_package(directory)
+            slug = grader.problem_from_files(files, Path(directory).name, origin=str(directory)).slug
+            if only_missing and session.query(Problem.id).filter_by(slug=slug).first():
+                continue
+            problem, version, changed = problems.import_package(session, files=files, origin=str(directory))
+            if publish and not problem.published:
+                # Packages in the repository are validated by its test suite (`grader validate`).
+                problem.published = True
+            results.append((problem.slug, version.number, changed))
+        session.commit()
+    return results
+
+
+def package_dirs(root):
+    return sorted(p for p in Path(root).iterdir() if (p / "problem.toml").is_file()) if Path(root).is_dir() else []
+
+
+def cmd_serve(args, settings):
+    import uvicorn
+
+    from .api import create_app
+    from .worker import start_embedded_workers
+
+    migrate.upgrade(settings.resolved_database_url())
+    _, session_factory = _database(settings)
+    imported = import_problem_dirs(session_factory, package_dirs(settings.problems_dir), publish=True,
+                                   only_missing=True)
+    for slug, version, _ in imported:
+        log.info("imported %s (version %d)", slug, version)
+    wakeup, stop = Wakeup(), threading.Event()
+    app = create_app(settings=settings, session_factory=session_factory, wakeup=wakeup)
+    start_embedded_workers(args.workers, session_factory=session_factory, settings=settings, wakeup=wakeup,
+                           stop=stop)
+    print(f"jaxjudge on http://{args.host}:{args.port}  (API docs: /docs; {args.workers} embedded workers; "
+          f"database: {settings.resolved_database_url().split('@')[-1]})", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        stop.set()
+        wakeup.notify()
+
+
+def cmd_worker(args, settings):
+    from .worker import Worker
+
+    _, session_factory = _database(settings)
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        # The submission in hand is finished and stored; then the loop ends.
+        log.info("signal %d: finishing the current submission, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    Worker(session_factory=session_factory, settings=settings, device=args.device).run(stop)
+
+
+def cmd_db(args, settings):
+    url = settings.resolved_database_url()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    else:
+        migrate.downgrade(url, args.revision or "-1")
+    print(f"database {args.action}d")
+
+
+def cmd_create_admin(args, settings):
+    migrate.upgrade(settings.resolved_database_url())
+    _, session_factory = _database(settings)
+    with session_factory() as session:
+        user = users.set_admin(session, username=args.username, password=args.password)
+        session.commit()
+        print(f"admin {user.username} (id {user.id})")
+
+
+def cmd_problems(args, settings):
+    _, session_factory = _database(settings)
+    if args.action == "import":
+        for slug, version, changed in import_problem_dirs(session_factory, args.dirs, publish=not args.draft):
+            print(f"{slug}: version {version}{'' if changed else ' (unchanged)'}")
+        return
+    with session_factory() as session:
+        problem = session.query(Problem).filter_by(slug=args.slug).first()
+        if problem is None or problem.current_version is None:
+            sys.exit(f"no problem {args.slug!r}")
+        target = Path(args.dir)
+        for name, text in problem.current_version.files.items():
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        print(f"{args.slug} version {problem.current_version.number} → {target}")
+
+
+def cmd_rejudge(args, settings):
+    _, session_factory = _database(settings)
+    with session_factory() as session:
+        if args.problem:
+            problem = session.query(Problem).filter_by(slug=args.problem).first()
+            if problem is None:
+                sys.exit(f"no problem {args.problem!r}")
+            ids = submissions.problem_submission_ids(session, problem=problem)
+        else:
+            ids = args.submission
+        count = submissions.rejudge(session, submission_ids=ids)
+        session.commit()
+    print(f"{count} submissions queued again")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="jaxjudge", description="An online judge for JAX.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="the API and pages, with embedded workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="embedded workers (0: API only)")
+    serve.set_defaults(run=cmd_serve)
+    worker = commands.add_parser("worker", help="a standalone worker against DATABASE_URL")
+    worker.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    worker.set_defaults(run=cmd_worker)
+    db = commands.add_parser("db", help="apply or roll back migrations")
+    db.add_argument("action", choices=("upgrade", "downgrade"))
+    db.add_argument("revision", nargs="?", help="default: head for upgrade, -1 for downgrade")
+    db.set_defaults(run=cmd_db)
+    admin = commands.add_parser("create-admin", help="create an admin, or make a user admin")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(run=cmd_create_admin)
+    probs = commands.add_parser("problems", help="import or export problem packages")
+    actions = probs.add_subparsers(dest="action", required=True)
+    imp = actions.add_parser("import", help="store package folders (a new version when changed)")
+    imp.add_argument("dirs", nargs="+", type=Path)
+    imp.add_argument("--draft", action="store_true", help="do not publish")
+    exp = actions.add_parser("export", help="write a problem's current version as a package folder")
+    exp.add_argument("slug")
+    exp.add_argument("dir", type=Path)
+    probs.set_defaults(run=cmd_problems)
+    rejudge = commands.add_parser("rejudge", help="queue submissions again")
+    group = rejudge.add_mutually_exclusive_group(required=True)
+    group.add_argument("--submission", type=int, nargs="+")
+    group.add_argument("--problem")
+    rejudge.set_defaults(run=cmd_rejudge)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        settings.resolved_secret_key()  # refuse to start with a missing or example secret
+        args.run(args, settings)
+    except ConfigurationError as error:
+        sys.exit(f"jaxjudge: {error}")
+    except grader.ProblemError as error:
+        sys.exit(f"jaxjudge: {error}")
+
+
+if __name__ == "__main__":
+    main()

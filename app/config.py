@@ -1,0 +1,64 @@
+"""Settings, from the environment (pydantic-settings). One object, read once at start."""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets that ship in examples and must never run a production judge.
+EXAMPLE_SECRETS = {"", "change-me", "changeme", "secret", "example-secret-key", "CHANGE_ME"}
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run a judge safely; start-up stops with this message."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JAXJUDGE_", extra="ignore")
+
+    env: Literal["development", "production"] = "production"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    secret_key: str | None = None
+    problems_dir: Path = Path("problems")
+    token_ttl_s: int = 7 * 24 * 3600
+    max_in_flight_per_user: int = 3       # queued or running submissions of one user
+    max_queue: int = 1000                 # queued submissions in all
+    lease_s: float = 60.0                 # a worker's claim on a submission, renewed by its heartbeat
+    max_attempts: int = 3                 # claims of one submission before INTERNAL_ERROR
+    login_attempts: int = 5               # failed logins per (user, address) ...
+    login_window_s: int = 300             # ... in this window
+    judge_wall_time_s: float | None = None  # overrides every problem's wall-time limit (tests, slow hosts)
+
+    @property
+    def is_sqlite(self):
+        return self.resolved_database_url().startswith("sqlite")
+
+    def resolved_database_url(self):
+        return self.database_url or f"sqlite:///{(self.data_dir / 'jaxjudge.db').resolve()}"
+
+    @property
+    def cache_dir(self):
+        return self.data_dir / "expected"
+
+    def resolved_secret_key(self):
+        """The signing key. The embedded default (SQLite) keeps a generated one in the data folder;
+        anything else must be given one that is not an example, unless JAXJUDGE_ENV=development."""
+        if self.secret_key and self.secret_key not in EXAMPLE_SECRETS and len(self.secret_key) >= 32:
+            return self.secret_key
+        if self.secret_key and self.env != "development":
+            raise ConfigurationError("JAXJUDGE_SECRET_KEY is an example or shorter than 32 characters; "
+                                     "set a random one (python -c 'import secrets; print(secrets.token_hex(32))')")
+        if not self.is_sqlite and self.env != "development":
+            raise ConfigurationError("JAXJUDGE_SECRET_KEY is required with PostgreSQL "
+                                     "(or set JAXJUDGE_ENV=development)")
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(32))
+        return path.read_text().strip()

@@ -1,0 +1,74 @@
+"""Request dependencies: the database session, the signed-in user, admins. Routes read like prose."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from .errors import Forbidden, Unauthorized
+from .models import User
+
+SESSION_COOKIE = "jaxjudge_session"
+CSRF_COOKIE = "jaxjudge_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_session(request: Request):
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def _csrf_form_token(request):
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
+                                                            "multipart/form-data")):
+        form = await request.form()
+        return form.get("csrf_token")
+    return None
+
+
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user of a bearer token, or of a session cookie (then unsafe methods need the CSRF token)."""
+    signer = request.app.state.signer
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user_id = signer.user_id(header[7:].strip())
+        if user_id is None:
+            raise Unauthorized("The token is invalid or expired; get a new one at /api/auth/token.")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        user_id = signer.user_id(cookie)
+        if user_id is None:
+            return None
+        if request.method not in _SAFE_METHODS:
+            # A cookie rides along on cross-site requests; the CSRF token does not (double submit).
+            sent = request.headers.get(CSRF_HEADER) or await _csrf_form_token(request)
+            if sent != signer.csrf_token(cookie):
+                raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
+    return session.get(User, user_id)
+
+
+def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def get_admin(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("Admins only.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def settings_of(request: Request):
+    return request.app.state.settings

@@ -1,0 +1,49 @@
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class SubmissionIn(BaseModel):
+    source: str = Field(description="Python source, UTF-8, at most 64 KiB")
+    mode: Literal["submit", "run"] = Field("submit", description="run: sample cases with full feedback; "
+                                                                 "submit: every case")
+
+
+class SubmissionCreated(BaseModel):
+    id: int
+    status: str
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    problem: str
+    problem_version: int
+    username: str
+    mode: str
+    status: Literal["queued", "running", "judged"]
+    verdict: str | None
+    report: dict | None
+    device: str | None
+    judge_s: float | None
+    attempts: int
+    created_at: dt.datetime
+    judged_at: dt.datetime | None
+    source: str
+
+
+class SubmissionListItem(BaseModel):
+    id: int
+    problem: str
+    username: str
+    mode: str
+    status: str
+    verdict: str | None
+    created_at: dt.datetime
+
+
+class SubmissionPage(BaseModel):
+    items: list[SubmissionListItem]
+    page: int
+    per_page: int
+    total: int

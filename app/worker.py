@@ -1,0 +1,131 @@
+"""A worker: claims submissions from the queue and judges them with `grader.judge`.
+
+Stateless: any number of them, on any machines, against the same database. Embedded workers run as
+threads of `jaxjudge serve` (woken in-process); standalone ones (`jaxjudge worker`) wait on PostgreSQL's
+LISTEN/NOTIFY, or poll SQLite twice a second.
+"""
+
+import dataclasses
+import logging
+import os
+import socket
+import threading
+import uuid
+
+import grader
+
+from . import queue
+from .models import Submission, SubmissionMode
+
+log = logging.getLogger("jaxjudge.worker")
+SQLITE_POLL_S = 0.5
+IDLE_WAIT_S = 5.0
+
+
+class Worker:
+    def __init__(self, *, session_factory, settings, device="cpu", wakeup=None):
+        self.session_factory = session_factory
+        self.settings = settings
+        self.device = device
+        self.wakeup = wakeup
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.cache = grader.ExpectedCache(settings.cache_dir)
+        self._problems = {}
+        self._listener = None
+
+    def run(self, stop):
+        """Judge until `stop` is set; the submission in hand is finished first."""
+        log.info("worker %s (%s) started", self.worker_id, self.device)
+        while not stop.is_set():
+            try:
+                if not self.run_once():
+                    self._wait(stop)
+            except Exception:  # the database went away for a moment, say: log, back off, go on
+                log.exception("worker %s: loop error", self.worker_id)
+                stop.wait(2.0)
+        if self._listener is not None:
+            self._listener.close()
+        log.info("worker %s stopped", self.worker_id)
+
+    def run_once(self):
+        """Requeue expired leases, claim one submission and judge it. False when none was queued."""
+        with self.session_factory() as session:
+            queue.requeue_expired(session, max_attempts=self.settings.max_attempts)
+            submission_id = queue.claim_next_submission(
+                session, worker_id=self.worker_id, gpu=self.device == "gpu", lease_s=self.settings.lease_s)
+        if submission_id is None:
+            return False
+        self.judge_submission(submission_id)
+        return True
+
+    def judge_submission(self, submission_id):
+        with self.session_factory() as session:
+            submission = session.get(Submission, submission_id)
+            version = submission.problem_version
+            source, mode, version_id, files = submission.source, submission.mode, version.id, version.files
+        done = threading.Event()
+        heartbeat = threading.Thread(target=self._heartbeat, args=(submission_id, done), daemon=True)
+        heartbeat.start()
+        try:
+            problem = self._problem(version_id, files)
+            report = grader.judge(problem, source.encode(), device=self.device,
+                                  samples_only=mode == SubmissionMode.RUN.value, cache=self.cache)
+        except Exception as error:  # a judge bug, never the submitter's fault
+            log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)
+            report = {"verdict": "INTERNAL_ERROR", "checks": [], "hints": [],
+                      "summary": f"The judge failed, not your code: {type(error).__name__}"}
+        finally:
+            done.set()
+            heartbeat.join()
+        with self.session_factory() as session:
+            queue.finish_submission(session, submission_id=submission_id, worker_id=self.worker_id,
+                                    report=report)
+        log.info("submission %s: %s", submission_id, report["verdict"])
+
+    def _problem(self, version_id, files):
+        if version_id not in self._problems:
+            problem = grader.problem_from_files({k: v.encode() for k, v in files.items()},
+                                                origin=f"version {version_id}")
+            if self.settings.judge_wall_time_s:
+                limits = problem.limits.replace(wall_time_s=self.settings.judge_wall_time_s,
+                                                cpu_time_s=4 * self.settings.judge_wall_time_s)
+                problem = dataclasses.replace(problem, limits=limits)
+            self._problems[version_id] = problem
+        return self._problems[version_id]
+
+    def _heartbeat(self, submission_id, done):
+        while not done.wait(self.settings.lease_s / 3):
+            with self.session_factory() as session:
+                if not queue.renew_lease(session, submission_id=submission_id, worker_id=self.worker_id,
+                                         lease_s=self.settings.lease_s):
+                    log.warning("submission %s: lease lost while judging", submission_id)
+                    return
+
+    def _wait(self, stop):
+        if self.wakeup is not None:
+            self.wakeup.wait(IDLE_WAIT_S)
+        elif self.settings.is_sqlite:
+            stop.wait(SQLITE_POLL_S)
+        else:
+            self._wait_for_notify(stop)
+
+    def _wait_for_notify(self, stop):
+        import psycopg
+
+        if self._listener is None:
+            url = self.settings.resolved_database_url().replace("postgresql+psycopg://", "postgresql://")
+            self._listener = psycopg.connect(url, autocommit=True)
+            self._listener.execute(f"LISTEN {queue.NOTIFY_CHANNEL}")
+        for _ in self._listener.notifies(timeout=IDLE_WAIT_S, stop_after=1):
+            pass
+
+
+def start_embedded_workers(count, *, session_factory, settings, wakeup, stop):
+    """N worker threads inside this process (the embedded default)."""
+    threads = []
+    for i in range(count):
+        worker = Worker(session_factory=session_factory, settings=settings, wakeup=wakeup)
+        thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{i}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
