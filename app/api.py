@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import admin
 from .errors import AppError
@@ -40,6 +41,14 @@ def create_app(*, settings, session_factory, wakeup=None):
         # Echoing the input back could echo a 60 KiB source; say where and what, not the value.
         errors = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in error.errors()]
         return JSONResponse({"detail": errors, "code": "unprocessable"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException):
+        # FastAPI answers 400 for a body it cannot decode (bytes that are not UTF-8, broken JSON framing):
+        # that is malformed input, reported like every other as 422.
+        status = 422 if error.status_code == 400 else error.status_code
+        return JSONResponse({"detail": error.detail, "code": "unprocessable" if status == 422 else "http_error"},
+                            status_code=status, headers=getattr(error, "headers", None))
 
     @app.middleware("http")
     async def _cap_body(request: Request, call_next):

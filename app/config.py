@@ -16,7 +16,7 @@ class ConfigurationError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JAXJUDGE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="JAXJUDGE_", extra="ignore", populate_by_name=True)
 
     env: Literal["development", "production"] = "production"
     data_dir: Path = Path("var")
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     login_attempts: int = 5               # failed logins per (user, address) ...
     login_window_s: int = 300             # ... in this window
     judge_wall_time_s: float | None = None  # overrides every problem's wall-time limit (tests, slow hosts)
+    cache_dir_override: Path | None = Field(default=None, validation_alias="JAXJUDGE_CACHE_DIR")
 
     @property
     def is_sqlite(self):
@@ -41,7 +42,8 @@ class Settings(BaseSettings):
 
     @property
     def cache_dir(self):
-        return self.data_dir / "expected"
+        """Where the reference's expected values are kept (never mounted into a sandbox)."""
+        return self.cache_dir_override or self.data_dir / "expected"
 
     def resolved_secret_key(self):
         """The signing key. The embedded default (SQLite) keeps a generated one in the data folder;

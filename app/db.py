@@ -1,6 +1,7 @@
 """The database: engine, sessions and the declarative base. SQLite by default, PostgreSQL at scale."""
 
 import datetime as dt
+import math
 
 from sqlalchemy import JSON, DateTime, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -12,6 +13,32 @@ def utcnow():
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON, list: JSON, dt.datetime: DateTime(timezone=True)}
+
+
+def json_safe(value):
+    """`value` with NaN and ±inf floats as the strings "nan", "inf", "-inf": PostgreSQL's json type, unlike
+    Python's json module, has no such numbers, and problem cases are full of them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+_NONFINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+def restore_nonfinite(value):
+    """The inverse of `json_safe` for case values: "nan", "inf", "-inf" strings back to floats."""
+    if isinstance(value, str):
+        return _NONFINITE.get(value, value)
+    if isinstance(value, dict):
+        return {k: restore_nonfinite(v) if k == "values" or k == "specials" else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_nonfinite(v) for v in value]
+    return value
 
 
 def make_engine(url):

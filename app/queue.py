@@ -14,7 +14,7 @@ import threading
 
 from sqlalchemy import func, select, text, update
 
-from .db import utcnow
+from .db import json_safe, utcnow
 from .models import Submission, SubmissionStatus
 
 log = logging.getLogger("jaxjudge.queue")
@@ -85,7 +85,7 @@ def finish_submission(session, *, submission_id, worker_id, report):
         update(Submission)
         .where(Submission.id == submission_id, Submission.lease_owner == worker_id,
                Submission.status == RUNNING)
-        .values(status=JUDGED, verdict=report["verdict"], report=report, judged_at=utcnow(),
+        .values(status=JUDGED, verdict=report["verdict"], report=json_safe(report), judged_at=utcnow(),
                 device=device.get("kind") or device.get("requested"),
                 judge_s=report.get("timings", {}).get("judge_s"), lease_owner=None, lease_expires_at=None)
     ).rowcount

@@ -57,9 +57,10 @@ def compare_array(expected, got, tolerances=DEFAULT_TOLERANCES):
         return _first(bad_inf, "infinity where a finite value was expected, or the other way round")
     finite = ~(e_nan | e_inf)
     with np.errstate(invalid="ignore", over="ignore"):
-        bad = finite & (np.abs(g - e) > tol.atol + tol.rtol * np.abs(e))
+        error = np.abs(g - e)  # inf - inf where got is infinite: NaN, caught by `bad` below
+        bad = finite & ~(error <= tol.atol + tol.rtol * np.abs(e))
     if bad.any():
-        worst = float(np.max(np.abs(g - e)[bad]))
+        worst = float(np.nanmax(np.where(bad, error, np.nan))) if np.isfinite(error[bad]).any() else float("inf")
         return _first(bad, f"values differ (largest error {worst:.3g}, tolerance rtol={tol.rtol:g} "
                            f"atol={tol.atol:g})")
     return None

@@ -20,3 +20,73 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not has_gpu:
             item.add_marker(skip_gpu)
+
+
+def _postgres_bin():
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 for this test session (trust auth, its own folder)."""
+
+    def __init__(self, bindir):
+        import socket
+        import subprocess
+        import tempfile
+
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="jaxjudge-pg-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        # initdb refuses to run as root: run the cluster as the postgres user when we are root.
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        data = self.dir / "data"
+        run = lambda *args: subprocess.run(self.prefix + list(args), check=True, capture_output=True)  # noqa: E731
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(self.dir / "log"), "-o",
+            f"-p {self.port} -k {self.dir} -h 127.0.0.1 -F -c max_connections=200", "start")
+        self._count = 0
+
+    def url(self, database="postgres"):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self):
+        import psycopg
+
+        self._count += 1
+        name = f"jaxjudge_test_{self._count}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self):
+        import subprocess
+
+        subprocess.run(self.prefix + [str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
+                                      "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL binaries (apt-get install postgresql; .ci/run installs them)")
+    cluster = PostgresCluster(bindir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jaxjudge.db'}"
+    return request.getfixturevalue("postgres_cluster").new_database()

@@ -10,6 +10,7 @@ import zipfile
 import grader
 from sqlalchemy import case, func, select
 
+from ..db import json_safe, restore_nonfinite
 from ..errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from ..models import (HintReveal, Problem, ProblemVersion, SolutionView, Submission, SubmissionMode,
                       SubmissionStatus)
@@ -48,7 +49,7 @@ def import_package(session, *, files, origin="package"):
     version = ProblemVersion(
         problem_id=problem.id, number=number, files={k: v.decode("utf-8") for k, v in files.items()},
         statement=checked.statement, hints=list(checked.hints), starter=checked.starter,
-        reference=checked.reference.decode(), cases=[c.to_json() for c in checked.cases],
+        reference=checked.reference.decode(), cases=json_safe([c.to_json() for c in checked.cases]),
         limits={"wall_time_s": checked.limits.wall_time_s, "cpu_time_s": checked.limits.cpu_time_s,
                 "memory_mb": checked.limits.memory_mb},
         examples=[{"name": e.name, "expected": e.expected.value} for e in checked.examples],
@@ -91,7 +92,9 @@ def files_from_fields(fields):
     for table in ("limits", "tolerance", "wrong_answer_hints"):
         if getattr(fields, table):
             meta[table] = getattr(fields, table)
-    meta["cases"] = fields.cases
+    # JSON has no NaN or infinity: case values may spell them "nan", "inf", "-inf".
+    meta["cases"] = [{k: restore_nonfinite(v) if k == "args" else v for k, v in case.items()}
+                     for case in fields.cases]
     try:
         toml = grader.problem.dump_toml(meta)
     except grader.ProblemError as error:

@@ -1,0 +1,101 @@
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+
+from app import migrate
+from app.api import create_app
+from app.cli import import_problem_dirs
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.queue import Wakeup
+from app.worker import start_embedded_workers
+from tests.conftest import CLIP
+
+SECRET = "s" * 40
+
+
+def make_settings(tmp_path, database_url, **overrides):
+    values = dict(data_dir=tmp_path / "data", database_url=database_url, secret_key=SECRET,
+                  env="production", lease_s=30.0)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url):
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def session_factory(settings):
+    migrate.upgrade(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url())
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+class LiveServer:
+    """jaxjudge's app under uvicorn on a free port, in this process, with N embedded workers."""
+
+    def __init__(self, settings, session_factory, workers):
+        self.wakeup, self.stop = Wakeup(), threading.Event()
+        app = create_app(settings=settings, session_factory=session_factory, wakeup=self.wakeup)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.workers = start_embedded_workers(workers, session_factory=session_factory, settings=settings,
+                                              wakeup=self.wakeup, stop=self.stop)
+
+    def client(self):
+        return httpx.Client(base_url=self.url, timeout=60)
+
+    def close(self):
+        self.stop.set()
+        self.wakeup.notify()
+        for thread in self.workers:
+            thread.join(timeout=60)
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def server_factory(settings, session_factory):
+    servers = []
+
+    def start(workers=1, publish=True):
+        import_problem_dirs(session_factory, [CLIP], publish=publish)
+        server = LiveServer(settings, session_factory, workers)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def server(server_factory):
+    return server_factory(workers=1)
+
+
+def sign_up(client, username, password="correct horse battery"):
+    assert client.post("/api/auth/register", json={"username": username, "password": password}).status_code == 201
+    token = client.post("/api/auth/token", data={"username": username, "password": password}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def wait_judged(client, submission_id, headers, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/submissions/{submission_id}", headers=headers).json()
+        if body["status"] == "judged":
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"submission {submission_id} not judged in {timeout}s: {body['status']}")

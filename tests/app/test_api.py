@@ -1,0 +1,258 @@
+"""The REST API over real HTTP (uvicorn), with a real embedded worker and the real sandbox."""
+
+import pytest
+
+from app.models import Role
+from app.users.service import set_admin
+from tests.app.conftest import sign_up, wait_judged
+from tests.conftest import CLIP
+
+ACCEPTED = (CLIP / "submissions" / "accepted" / "custom_jvp.py").read_text()
+PLAIN_CLIP = (CLIP / "submissions" / "wrong_answer" / "plain_clip.py").read_text()
+SUBMIT = "/api/problems/clip-passthrough/submissions"
+
+
+@pytest.fixture
+def database_url(tmp_path):  # these tests run on SQLite; test_postgres.py repeats the core on PostgreSQL
+    return f"sqlite:///{tmp_path / 'api.db'}"
+
+
+@pytest.fixture
+def admin_headers(server, session_factory):
+    with session_factory() as session:
+        set_admin(session, username="root", password="admin password 1")
+        session.commit()
+    with server.client() as client:
+        token = client.post("/api/auth/token", data={"username": "root", "password": "admin password 1"})
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+class TestAccounts:
+    def test_register_token_me(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "Alice")
+            me = client.get("/api/me", headers=headers).json()
+            assert me["username"] == "Alice" and me["role"] == Role.USER.value
+
+    def test_duplicate_username_is_409_case_insensitively(self, server):
+        with server.client() as client:
+            sign_up(client, "bob")
+            response = client.post("/api/auth/register", json={"username": "BOB", "password": "another password"})
+            assert response.status_code == 409 and response.json()["code"] == "conflict"
+
+    def test_bad_registration_is_422(self, server):
+        with server.client() as client:
+            for body in ({"username": "a", "password": "long enough"}, {"username": "ok_name", "password": "short"},
+                         {"username": "bad name!", "password": "long enough"}):
+                assert client.post("/api/auth/register", json=body).status_code == 422
+
+    def test_wrong_password_401_then_rate_limited_429(self, server):
+        with server.client() as client:
+            sign_up(client, "carol")
+            codes = [client.post("/api/auth/token", data={"username": "carol", "password": "nope nope"}).status_code
+                     for _ in range(server_limit(server))]
+            assert set(codes) == {401}
+            limited = client.post("/api/auth/token", data={"username": "carol", "password": "correct horse battery"})
+            assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+            unknown = client.post("/api/auth/token", data={"username": "nobody", "password": "whatever1"})
+            assert unknown.status_code == 401  # same answer as a wrong password
+
+    def test_anonymous_me_is_401_and_a_forged_token_too(self, server):
+        with server.client() as client:
+            assert client.get("/api/me").status_code == 401
+            assert client.get("/api/me", headers={"Authorization": "Bearer 1.9999999999.forged"}).status_code == 401
+
+
+def server_limit(server):
+    return server.server.config.app.state.settings.login_attempts
+
+
+class TestProblems:
+    def test_anonymous_can_read_the_list_and_statement(self, server):
+        with server.client() as client:
+            listed = client.get("/api/problems").json()
+            assert [p["slug"] for p in listed] == ["clip-passthrough"]
+            assert listed[0]["solved"] is None
+            detail = client.get("/api/problems/clip-passthrough").json()
+            assert "straight-through" in detail["statement"] and detail["entry_point"] == "clip_passthrough"
+            assert detail["samples"][0]["name"] == "worked-example"
+            assert "reference" not in detail and "_clip_passthrough_jvp" not in str(detail)
+
+    def test_unknown_problem_404(self, server):
+        with server.client() as client:
+            assert client.get("/api/problems/nope").status_code == 404
+
+    def test_hints_one_at_a_time(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "dan")
+            assert client.get("/api/problems/clip-passthrough/hints", headers=headers).json()["revealed"] == []
+            first = client.post("/api/problems/clip-passthrough/hints/next", headers=headers).json()
+            assert len(first["revealed"]) == 1 and first["total"] >= 3
+        with server.client() as anonymous:
+            assert anonymous.post("/api/problems/clip-passthrough/hints/next").status_code == 401
+
+    def test_solution_needs_asking_or_accepted(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "erin")
+            assert client.get("/api/problems/clip-passthrough/solution", headers=headers).status_code == 403
+            asked = client.post("/api/problems/clip-passthrough/solution", headers=headers).json()
+            assert asked["reason"] == "asked" and "custom_jvp" in asked["source"]
+            assert client.get("/api/problems/clip-passthrough/solution", headers=headers).json()["reason"] == "asked"
+
+
+class TestSubmissions:
+    def test_anonymous_cannot_submit(self, server):
+        with server.client() as client:
+            assert client.post(SUBMIT, json={"source": ACCEPTED}).status_code == 401
+
+    def test_run_then_submit_accepted_and_marks(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "frank")
+            run = client.post(SUBMIT, json={"source": PLAIN_CLIP, "mode": "run"}, headers=headers)
+            assert run.status_code == 202 and run.json()["status"] == "queued"
+            judged = wait_judged(client, run.json()["id"], headers)
+            assert judged["verdict"] == "WRONG_ANSWER" and judged["report"]["samples_only"] is True
+            assert any(c["check"] == "grad" and c["status"] == "wrong" for c in judged["report"]["checks"])
+            sub = client.post(SUBMIT, json={"source": ACCEPTED}, headers=headers).json()
+            assert wait_judged(client, sub["id"], headers)["verdict"] == "ACCEPTED"
+            listed = client.get("/api/problems", headers=headers).json()[0]
+            assert listed["solved"] is True and listed["acceptance_rate"] == 1.0
+            assert client.get("/api/problems/clip-passthrough/solution", headers=headers).json()["reason"] == "accepted"
+            mine = client.get("/api/submissions?mine=1&problem=clip-passthrough", headers=headers).json()
+            assert [s["id"] for s in mine["items"]] == [sub["id"], run.json()["id"]] and mine["total"] == 2
+
+    def test_another_users_submission_is_404(self, server):
+        with server.client() as client:
+            owner, other = sign_up(client, "gina"), sign_up(client, "hank")
+            sid = client.post(SUBMIT, json={"source": "x = (", "mode": "run"}, headers=owner).json()["id"]
+            assert client.get(f"/api/submissions/{sid}", headers=other).status_code == 404
+            assert client.get(f"/api/submissions/{sid + 1000}", headers=other).status_code == 404
+            assert client.get("/api/submissions?mine=0", headers=other).json()["total"] == 0
+            assert client.post(f"/api/admin/submissions/{sid}/rejudge", headers=other).status_code == 403
+
+    @pytest.mark.parametrize("body, status", [
+        ('{"source": "%s"}' % ("#" * (64 * 1024 + 1)), 413),
+        ('{"source": "x = 1\\u0000"}', 422),
+        ('{"source": "\\ud800"}', 422),  # a lone surrogate: valid JSON, not UTF-8
+        ('{"source": 12}', 422),
+        ('{"source": "x", "mode": "debug"}', 422),
+    ])
+    def test_bad_sources(self, server, body, status):
+        with server.client() as client:
+            headers = sign_up(client, "ivan")
+            response = client.post(SUBMIT, content=body.encode(),
+                                   headers={**headers, "content-type": "application/json"})
+            assert response.status_code == status
+            assert client.get("/api/submissions", headers=headers).json()["total"] == 0  # nothing stored
+
+    def test_non_utf8_body_is_422(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "judy")
+            response = client.post(SUBMIT, content=b'{"source": "\xff\xfe"}',
+                                   headers={**headers, "content-type": "application/json"})
+            assert response.status_code == 422
+
+    def test_huge_body_is_413_before_parsing(self, server):
+        with server.client() as client:
+            headers = sign_up(client, "kim")
+            response = client.post(SUBMIT, content=b"{" + b" " * (2 << 20) + b"}",
+                                   headers={**headers, "content-type": "application/json"})
+            assert response.status_code == 413
+
+    def test_too_many_in_flight_is_429_with_retry_after(self, server_factory, settings):
+        server = server_factory(workers=0)  # nothing judges: submissions stay queued
+        with server.client() as client:
+            headers = sign_up(client, "lee")
+            for _ in range(settings.max_in_flight_per_user):
+                assert client.post(SUBMIT, json={"source": ACCEPTED}, headers=headers).status_code == 202
+            response = client.post(SUBMIT, json={"source": ACCEPTED}, headers=headers)
+            assert response.status_code == 429 and response.headers["Retry-After"]
+
+    def test_full_queue_is_503_with_retry_after(self, server_factory, settings):
+        server = server_factory(workers=0)
+        settings.max_queue = 2
+        with server.client() as client:
+            for name in ("mia", "ned"):
+                assert client.post(SUBMIT, json={"source": ACCEPTED}, headers=sign_up(client, name)).status_code == 202
+            response = client.post(SUBMIT, json={"source": ACCEPTED}, headers=sign_up(client, "oli"))
+            assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+class TestCookieSessions:
+    def test_cookie_session_needs_the_csrf_token_for_writes(self, server):
+        with server.client() as client:
+            sign_up(client, "pam")  # the token response also set the session and CSRF cookies
+            assert client.get("/api/me").json()["username"] == "pam"
+            assert client.post("/api/problems/clip-passthrough/hints/next").status_code == 403
+            csrf = client.cookies["jaxjudge_csrf"]
+            ok = client.post("/api/problems/clip-passthrough/hints/next", headers={"X-CSRF-Token": csrf})
+            assert ok.status_code == 200
+
+
+class TestAdmin:
+    def test_roles(self, server, admin_headers):
+        with server.client() as client:
+            assert client.get("/api/admin/problems").status_code == 401
+            user = sign_up(client, "quinn")
+            assert client.get("/api/admin/problems", headers=user).status_code == 403
+            assert client.get("/api/admin/problems", headers=admin_headers).status_code == 200
+
+    def test_author_validate_publish_and_solve(self, server, admin_headers):
+        body = {
+            "slug": "double-it", "title": "Double it", "difficulty": "easy", "tags": ["basics"],
+            "entry": {"name": "double", "signature": "double(x)", "diff_argnums": [0], "batch_argnums": [0]},
+            "cases": [{"name": "sample", "sample": True, "args": [{"values": [1.0, -2.0, "inf"],
+                                                                   "dtype": "float32"}]}],
+            "statement": "# Double it\nReturn 2x.", "starter": "def double(x):\n    ...\n",
+            "reference": "def double(x):\n    return 2 * x\n",
+            "examples": [{"name": "triple", "expected": "wrong_answer", "source": "def double(x):\n    return 3 * x\n"}],
+        }
+        with server.client() as client:
+            created = client.post("/api/admin/problems", json=body, headers=admin_headers)
+            assert created.status_code == 201, created.text
+            user = sign_up(client, "rita")
+            assert client.get("/api/problems/double-it", headers=user).status_code == 404  # a draft
+            refused = client.post("/api/admin/problems/double-it/publish", headers=admin_headers)
+            assert refused.status_code == 409
+            started = client.post("/api/admin/problems/double-it/validate", headers=admin_headers).json()
+            assert {r["example"] for r in started["rows"]} == {"reference.py", "submissions/wrong_answer/triple.py"}
+            matrix = poll(lambda: client.get("/api/admin/problems/double-it/validation", headers=admin_headers).json(),
+                          lambda m: m["complete"])
+            assert matrix["passed"], matrix
+            assert client.post("/api/admin/problems/double-it/publish", headers=admin_headers).json()["published"]
+            sid = client.post("/api/problems/double-it/submissions", json={"source": "def double(x):\n    return x + x\n"},
+                              headers=user).json()["id"]
+            assert wait_judged(client, sid, user)["verdict"] == "ACCEPTED"
+            rejudged = client.post(f"/api/admin/submissions/{sid}/rejudge", headers=admin_headers).json()
+            assert rejudged == {"requeued": 1}
+            assert wait_judged(client, sid, user)["verdict"] == "ACCEPTED"
+
+    def test_zip_import_creates_a_version(self, server, admin_headers, tmp_path):
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for path in CLIP.rglob("*"):
+                if path.is_file() and path.name != "statement.md":
+                    archive.write(path, "clip-passthrough/" + str(path.relative_to(CLIP)))
+            archive.writestr("clip-passthrough/statement.md", "# Changed statement\n")
+        with server.client() as client:
+            response = client.post("/api/admin/problems/import", headers=admin_headers,
+                                   files={"package": ("clip.zip", buffer.getvalue(), "application/zip")})
+            assert response.json() == {"slug": "clip-passthrough", "version": 2, "changed": True}
+            bad = client.post("/api/admin/problems/import", headers=admin_headers,
+                              files={"package": ("x.zip", b"not a zip", "application/zip")})
+            assert bad.status_code == 422
+
+
+def poll(fetch, done, timeout=180):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fetch()
+        if done(value):
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"not done in {timeout}s: {value}")
