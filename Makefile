@@ -1,7 +1,9 @@
-# make run: install and start jaxjudge.  make test: install and run every test.
+# make run: install and start jaxjudge on http://127.0.0.1:8000.  make test: install and run every test.
 VENV := .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := bubblewrap:bwrap
+# The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root).
+TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb
 
 .PHONY: install run test validate bench
 
@@ -16,13 +18,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(PY) -m grader grade problems/clip-passthrough problems/clip-passthrough/submissions/accepted/custom_jvp.py
+	$(VENV)/bin/jaxjudge serve
 
 test: install
+	@scripts/system-packages.sh $(TEST_PACKAGES)
 	$(PY) -m pytest
 
 validate: install
 	$(PY) -m grader validate problems/clip-passthrough
 
 bench: install
-	$(PY) benchmarks/grade_latency.py
+	$(PY) benchmarks/grade_latency.py -n 5
+	$(PY) benchmarks/load.py

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jaxjudge needs when run as root; otherwise says exactly what to install.
 # Usage: scripts/system-packages.sh PACKAGE:COMMAND...   (e.g. bubblewrap:bwrap)
+# COMMAND may be a path pattern instead, for programs off PATH (postgresql:/usr/lib/postgresql/*/bin/initdb).
 set -euo pipefail
 missing=()
 for pair in "$@"; do
     package=${pair%%:*}
     command=${pair#*:}
-    command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+    if [[ $command == */* ]]; then
+        compgen -G "$command" >/dev/null || missing+=("$package")
+    else
+        command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+    fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
