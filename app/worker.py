@@ -5,7 +5,6 @@ threads of `jaxjudge serve` (woken in-process); standalone ones (`jaxjudge worke
 LISTEN/NOTIFY, or poll SQLite twice a second.
 """
 
-import dataclasses
 import logging
 import os
 import socket
@@ -68,7 +67,7 @@ class Worker:
         heartbeat.start()
         try:
             problem = self._problem(version_id, files)
-            report = grader.judge(problem, source.encode(), device=self.device,
+            report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
                                   samples_only=mode == SubmissionMode.RUN.value, cache=self.cache)
         except Exception as error:  # a judge bug, never the submitter's fault
             log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)
@@ -84,14 +83,15 @@ class Worker:
 
     def _problem(self, version_id, files):
         if version_id not in self._problems:
-            problem = grader.problem_from_files({k: v.encode() for k, v in files.items()},
-                                                origin=f"version {version_id}")
-            if self.settings.judge_wall_time_s:
-                limits = problem.limits.replace(wall_time_s=self.settings.judge_wall_time_s,
-                                                cpu_time_s=4 * self.settings.judge_wall_time_s)
-                problem = dataclasses.replace(problem, limits=limits)
-            self._problems[version_id] = problem
+            self._problems[version_id] = grader.problem_from_files({k: v.encode() for k, v in files.items()},
+                                                                   origin=f"version {version_id}")
         return self._problems[version_id]
+
+    def _limits(self, problem):
+        """The submission's limits: the problem's, or the operator's wall-time override. The reference
+        always runs under the problem's own limits."""
+        wall = self.settings.judge_wall_time_s
+        return problem.limits.replace(wall_time_s=wall, cpu_time_s=4 * wall) if wall else problem.limits
 
     def _heartbeat(self, submission_id, done):
         while not done.wait(self.settings.lease_s / 3):
