@@ -62,14 +62,13 @@ def update_problem(slug: str, body: ProblemIn, admin: AdminUser, session: Sessio
 
 
 @router.post("/problems/import", response_model=ImportOut)
-async def import_zip(package: UploadFile, admin: AdminUser, request: Request):
+def import_zip(package: UploadFile, admin: AdminUser, session: SessionDep):
     """Upload a package zip (problem.toml at its root or in one top folder); a new version if it exists."""
-    data = await package.read(problems.MAX_ZIP_BYTES + 1)
-    with request.app.state.session_factory() as session:
-        problem, version, changed = problems.import_package(session, files=problems.files_from_zip(data),
-                                                            origin=package.filename or "upload.zip")
-        session.commit()
-        return {"slug": problem.slug, "version": version.number, "changed": changed}
+    data = package.file.read(problems.MAX_ZIP_BYTES + 1)
+    problem, version, changed = problems.import_package(session, files=problems.files_from_zip(data),
+                                                        origin=package.filename or "upload.zip")
+    session.commit()
+    return {"slug": problem.slug, "version": version.number, "changed": changed}
 
 
 @router.post("/problems/{slug}/validate", status_code=202, response_model=ValidationOut)

@@ -22,7 +22,11 @@ log = logging.getLogger("jaxjudge")
 
 
 def _database(settings):
+    """Engine and sessions. The embedded default (SQLite) migrates itself; with PostgreSQL, migrations
+    are one explicit step (`jaxjudge db upgrade`) so that many workers never race to apply them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.is_sqlite:
+        migrate.upgrade(settings.resolved_database_url())
     engine = make_engine(settings.resolved_database_url())
     return engine, make_session_factory(engine)
 
@@ -101,7 +105,6 @@ def cmd_db(args, settings):
 
 
 def cmd_create_admin(args, settings):
-    migrate.upgrade(settings.resolved_database_url())
     _, session_factory = _database(settings)
     with session_factory() as session:
         user = users.set_admin(session, username=args.username, password=args.password)

@@ -49,11 +49,20 @@ def make_engine(url):
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _):
+            # Transactions are begun by us (below), not by the sqlite3 module.
+            connection.isolation_level = None
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):
+            # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
+            # answers "database is locked" at once. BEGIN IMMEDIATE takes the lock up front, so
+            # concurrent writers queue on busy_timeout instead; WAL readers are not blocked by it.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):

@@ -22,16 +22,21 @@ def get_session(request: Request):
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def _csrf_form_token(request):
-    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
-                                                            "multipart/form-data")):
+async def csrf_form_token(request: Request) -> str | None:
+    """The csrf_token field of a form post (HTML forms cannot send headers). Touches no database."""
+    if request.method not in _SAFE_METHODS and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         return form.get("csrf_token")
     return None
 
 
-async def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The user of a bearer token, or of a session cookie (then unsafe methods need the CSRF token)."""
+def get_optional_user(request: Request, session: SessionDep,
+                      form_token: Annotated[str | None, Depends(csrf_form_token)]) -> User | None:
+    """The user of a bearer token, or of a session cookie (then unsafe methods need the CSRF token).
+
+    A plain function, so FastAPI runs it in its thread pool: a database wait here must never block the
+    event loop (with SQLite that would hold up the very request that owns the lock)."""
     signer = request.app.state.signer
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -47,7 +52,7 @@ async def get_optional_user(request: Request, session: SessionDep) -> User | Non
             return None
         if request.method not in _SAFE_METHODS:
             # A cookie rides along on cross-site requests; the CSRF token does not (double submit).
-            sent = request.headers.get(CSRF_HEADER) or await _csrf_form_token(request)
+            sent = request.headers.get(CSRF_HEADER) or form_token
             if sent != signer.csrf_token(cookie):
                 raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
     return session.get(User, user_id)

@@ -35,6 +35,10 @@ def import_package(session, *, files, origin="package"):
         checked = grader.problem_from_files(files, origin=origin)
     except grader.ProblemError as error:
         raise Unprocessable(str(error)) from None
+    try:
+        texts = {name: data.decode("utf-8") for name, data in files.items()}
+    except UnicodeDecodeError:
+        raise Unprocessable(f"{origin}: every file of a package must be UTF-8 text") from None
     digest = package_digest(files)
     problem = session.scalar(select(Problem).where(Problem.slug == checked.slug))
     if problem is None:
@@ -47,7 +51,7 @@ def import_package(session, *, files, origin="package"):
     number = 1 + (session.scalar(select(func.max(ProblemVersion.number))
                                  .where(ProblemVersion.problem_id == problem.id)) or 0)
     version = ProblemVersion(
-        problem_id=problem.id, number=number, files={k: v.decode("utf-8") for k, v in files.items()},
+        problem_id=problem.id, number=number, files=texts,
         statement=checked.statement, hints=list(checked.hints), starter=checked.starter,
         reference=checked.reference.decode(), cases=json_safe([c.to_json() for c in checked.cases]),
         limits={"wall_time_s": checked.limits.wall_time_s, "cpu_time_s": checked.limits.cpu_time_s,
@@ -79,10 +83,17 @@ def files_from_zip(data):
             name = info.filename.split("/", 1)[1] if strip else info.filename
             if name.startswith("/") or ".." in name.split("/"):
                 raise Unprocessable(f"unsafe path in zip: {info.filename!r}")
-            files[name] = archive.read(info)
+            if _is_package_file(name):  # anything else in the zip (READMEs, caches) is left out
+                files[name] = archive.read(info)
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise Unprocessable(f"not a readable zip: {error}") from None
     return files
+
+
+def _is_package_file(name):
+    parts = name.split("/")
+    return name in grader.problem.PACKAGE_TEXT_FILES or (
+        len(parts) == 3 and parts[0] == "submissions" and parts[2].endswith(".py"))
 
 
 def files_from_fields(fields):

@@ -34,6 +34,25 @@ class TestAccounts:
             me = client.get("/api/me", headers=headers).json()
             assert me["username"] == "Alice" and me["role"] == Role.USER.value
 
+    def test_concurrent_sign_ups_and_submissions_all_succeed(self, server):
+        # SQLite answers "database is locked" at once to a transaction that reads, then writes, while
+        # another writes; the engine begins IMMEDIATE so they queue instead (no 500s under load).
+        import threading
+
+        codes = []
+
+        def user(i):
+            with server.client() as client:
+                headers = sign_up(client, f"crowd{i}")
+                codes.append(client.post(SUBMIT, json={"source": "x = (", "mode": "run"}, headers=headers).status_code)
+
+        threads = [threading.Thread(target=user, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert codes == [202] * 12
+
     def test_duplicate_username_is_409_case_insensitively(self, server):
         with server.client() as client:
             sign_up(client, "bob")
