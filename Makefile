@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@scripts/system-packages.sh $(SYSTEM_PACKAGES)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --constraint constraints.txt -e '.[test]'
 	touch $@
 
 run: install

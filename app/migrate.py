@@ -1,11 +1,13 @@
 """Alembic, driven from code: `jaxjudge db upgrade|downgrade`, and on `jaxjudge serve` start-up."""
 
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The repository's migrations/; an installed copy (the container image) names its folder in the env.
+MIGRATIONS = Path(os.environ.get("JAXJUDGE_MIGRATIONS_DIR") or Path(__file__).resolve().parent.parent / "migrations")
 
 
 def alembic_config(url):

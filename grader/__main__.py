@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import ProblemError, Verdict, judge, load_problem, render_text, validate_problem
+from . import ProblemError, judge, load_problem, render_text, validate_problem
 
 
 def main(argv=None):

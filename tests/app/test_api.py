@@ -216,6 +216,23 @@ class TestAdmin:
             assert client.get("/api/admin/problems", headers=user).status_code == 403
             assert client.get("/api/admin/problems", headers=admin_headers).status_code == 200
 
+    @pytest.mark.parametrize("method, path", [
+        ("GET", "/api/admin/problems"), ("POST", "/api/admin/problems"),
+        ("PUT", "/api/admin/problems/clip-passthrough"), ("POST", "/api/admin/problems/import"),
+        ("POST", "/api/admin/problems/clip-passthrough/validate"),
+        ("GET", "/api/admin/problems/clip-passthrough/validation"),
+        ("POST", "/api/admin/problems/clip-passthrough/publish"),
+        ("POST", "/api/admin/problems/clip-passthrough/unpublish"),
+        ("POST", "/api/admin/problems/clip-passthrough/rejudge"), ("POST", "/api/admin/submissions/1/rejudge"),
+    ])
+    def test_every_admin_endpoint_refuses_others(self, server, method, path):
+        with server.client() as anonymous:
+            assert anonymous.request(method, path).status_code == 401
+        with server.client() as client:
+            user = sign_up(client, "mallory")
+        with server.client() as client:
+            assert client.request(method, path, headers=user).status_code == 403
+
     def test_author_validate_publish_and_solve(self, server, admin_headers):
         body = {
             "slug": "double-it", "title": "Double it", "difficulty": "easy", "tags": ["basics"],

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from grader import MAX_SOURCE_BYTES, ExpectedCache, Verdict, judge, load_problem
+from grader import MAX_SOURCE_BYTES, ExpectedCache, judge, load_problem
 from grader.__main__ import main as grader_main
 from tests.conftest import CLIP
 
