@@ -142,7 +142,7 @@ def build_command(limits, device, result_fd):
     return args
 
 
-def _limit_child(limits, device, cgroup_procs):
+def _limit_child(limits, device, cgroup_procs, nproc_limit):
     """Runs in the forked child before exec: join the cgroup and set the rlimits."""
     pid = str(os.getpid())
     for procs in cgroup_procs:
@@ -154,8 +154,9 @@ def _limit_child(limits, device, cgroup_procs):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
     # RLIMIT_NPROC does not bind root (the kernel exempts uid 0 even inside a user namespace); there the
-    # cgroup's pids.max does the job.
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
+    # cgroup's pids.max does the job. For other users the kernel counts every task of the uid, the
+    # worker's own and its other sandboxes' included, so the limit is set above what already runs.
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc_limit,) * 2)
     if device != "gpu":
         # CUDA reserves far more address space than it uses, so on a GPU only the cgroup limits memory.
         resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb << 20,) * 2)
@@ -163,9 +164,15 @@ def _limit_child(limits, device, cgroup_procs):
 
 def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
     """Run the harness with `job_line` (one line of JSON, bytes) and `source` (bytes); see SandboxRun."""
-    cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
     result_read, result_write = os.pipe()
-    command = build_command(limits, device, result_write)
+    try:
+        command = build_command(limits, device, result_write)
+    except BaseException:
+        os.close(result_read)
+        os.close(result_write)
+        raise
+    cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
+    nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
     started = time.monotonic()
     try:
         try:
@@ -175,7 +182,8 @@ def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
                 # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
                 # either, so /proc/1/environ holds no secret of the worker's.
                 env={},
-                preexec_fn=lambda: _limit_child(limits, device, cgroup.procs_files() if cgroup else []))
+                preexec_fn=lambda: _limit_child(limits, device, cgroup.procs_files() if cgroup else [],
+                                                nproc_limit))
         except OSError as error:
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from error
         finally:
@@ -271,6 +279,19 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
         wall_exceeded=flags.get("wall_exceeded", False), cpu_exceeded=cpu_exceeded,
         output_exceeded=flags.get("output_exceeded", False),
         result_exceeded=flags.get("result_exceeded", False))
+
+
+def _tasks_of_user(uid):
+    """Tasks (processes and threads) whose real uid is `uid`: what RLIMIT_NPROC counts."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields["Threads"])
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
 
 
 def _kill_group(proc):
