@@ -3,8 +3,9 @@
     python benchmarks/grade_latency.py [-n 10] [--device cpu|gpu] [--samples]
 
 Judges the accepted example N times through `grader.judge` (expected values computed beforehand), and
-N times runs the very same harness and checks in a plain fresh `python` outside any sandbox: the floor
-a naive judge pays per verdict (interpreter start, `import jax`, one compile per check). Prints p50/p95
+N times runs the same harness and checks in a plain fresh `python` outside any sandbox, compiling each
+check on its own: what a naive judge pays per verdict (interpreter start, `import jax`, one compile per
+check). Prints p50/p95
 of each and their ratio. Not a test: nothing here asserts a time.
 """
 
@@ -70,7 +71,8 @@ def main():
         problem = dataclasses.replace(problem, limits=limits)
     source = ACCEPTED.read_bytes()
     cases = problem.sample_cases if args.samples else problem.cases
-    job_line = json.dumps(problem.job(cases)).encode()
+    # The naive judge compiles every check on its own: no fused program per case.
+    job_line = json.dumps({**problem.job(cases), "fuse": False}).encode()
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = ExpectedCache(cache_dir)
         cache.expected(problem, args.device)

@@ -6,6 +6,7 @@ JSON line (the job) and then the submission's source. Results go to RESULT_FD as
 - ``hello``: the device JAX came up on, before any user code runs;
 - ``module_error``: the source did not compile, raised while running, or has no callable entry point;
 - ``check``: one (case, check, transform): the output arrays, or the exception it raised;
+  the jit checks of a case are compiled as one XLA program (unless the job says ``"fuse": false``);
 - ``done``: every check ran.
 
 Nothing here decides a verdict. A submission shares this process and can forge any frame; the judge
@@ -23,6 +24,7 @@ MAX_MESSAGE_CHARS = 4000
 _SANDBOX_PATH = re.compile(r"/judge/\S+")
 
 # (check, transform) pairs, in the order they run and are reported.
+JIT_CHECKS = ("value", "grad", "vjp", "jvp", "vmap", "vmap_grad")
 CHECKS = (
     ("value", "eager"), ("value", "jit"),
     ("grad", "eager"), ("grad", "jit"), ("grad", "grad_of_jit"),
@@ -107,10 +109,14 @@ def main():
 
     runner = _CheckRunner(jax, jnp, np, inputs, entry, job, device)
     for case in job["cases"]:
+        fused = runner.run_fused(case) if job.get("fuse", True) else None
         for check, transform in CHECKS:
             header = {"type": "check", "case": case["name"], "check": check, "transform": transform}
             try:
-                outputs = runner.run(case, check, transform)
+                if transform == "jit" and fused is not None:
+                    outputs = fused[check]
+                else:
+                    outputs = runner.run(case, check, transform)
                 leaves = jax.tree_util.tree_leaves(outputs)
                 header["placement"] = [_placement(jax, leaf) for leaf in leaves]
                 arrays = [np.asarray(leaf) for leaf in leaves]
@@ -177,38 +183,60 @@ class _CheckRunner:
         return self.jvp(self._partial(self.f, args), tuple(args[i] for i in self.diff), tuple(tangents))
 
     def _jit(self, key, fn):
-        # One jitted wrapper per (check, transform), so cases of the same shape and dtype reuse compiles.
+        # One jitted wrapper per check, so cases of the same shape and dtype reuse compiles.
         if key not in self._jitted:
             self._jitted[key] = self.jit(fn)
         return self._jitted[key]
 
-    def run(self, case, check, transform):
+    def _inputs(self, case, checks):
+        """What `checks` take, on the device: args, cotangent, tangents, batched (only those needed).
+
+        Python scalars stay Python scalars, so under jit they are traced and weakly typed."""
         np, inputs = self.np, self.inputs
-        host_args = inputs.build_args(case)
-        args = [self._on_device(a) for a in host_args]
+        host = inputs.build_args(case)
+        x = {"args": [self._on_device(a) for a in host]}
+        if "vjp" in checks:
+            out = self.eval_shape(self.f, *x["args"])
+            x["cotangent"] = self._on_device(inputs.random_like(case, "cotangent", out.shape, out.dtype))
+        if "jvp" in checks:
+            x["tangents"] = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
+                             for i in self.diff]
+        if "vmap" in checks or "vmap_grad" in checks:
+            x["batched"] = [self._on_device(inputs.build_batch(a)) if i in self.batch else x["args"][i]
+                            for i, a in enumerate(host)]
+        return x
+
+    def _program(self, check):
+        """The computation of one check, as a function of the inputs dict (eager, or inside jit)."""
         f = self.f
-        jit = transform == "jit"
-        if check == "value":
-            return self._jit("value", f)(*args) if jit else f(*args)
-        if check == "grad":
-            if transform == "grad_of_jit":
-                return self._grad_of_sum(self._jit("value", f))(*args)
-            g = self._grad_of_sum(f)
-            return self._jit("grad", g)(*args) if jit else g(*args)
-        if check == "vjp":
-            out = self.eval_shape(f, *args)
-            cotangent = self._on_device(inputs.random_like(case, "cotangent", out.shape, out.dtype))
-            if jit:
-                return self._jit("vjp", lambda a, ct: self._vjp(a, ct))(args, cotangent)
-            return self._vjp(args, cotangent)
-        if check == "jvp":
-            tangents = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host_args[i]),
-                                                           host_args[i].dtype)) for i in self.diff]
-            if jit:
-                return self._jit("jvp", lambda a, t: self._jvp(a, t))(args, tangents)
-            return self._jvp(args, tangents)
-        in_axes = tuple(0 if i in self.batch else None for i in range(len(args)))
-        batched = [self._on_device(inputs.build_batch(a)) if i in self.batch else args[i]
-                   for i, a in enumerate(host_args)]
-        fn = self.vmap(f if check == "vmap" else self._grad_of_sum(f), in_axes=in_axes)
-        return self._jit(check, fn)(*batched) if jit else fn(*batched)
+
+        def vmapped(fn, x):
+            in_axes = tuple(0 if i in self.batch else None for i in range(len(x["batched"])))
+            return self.vmap(fn, in_axes=in_axes)(*x["batched"])
+
+        return {
+            "value": lambda x: f(*x["args"]),
+            "grad": lambda x: self._grad_of_sum(f)(*x["args"]),
+            "vjp": lambda x: self._vjp(x["args"], x["cotangent"]),
+            "jvp": lambda x: self._jvp(x["args"], x["tangents"]),
+            "vmap": lambda x: vmapped(f, x),
+            "vmap_grad": lambda x: vmapped(self._grad_of_sum(f), x),
+        }[check]
+
+    def run(self, case, check, transform):
+        x = self._inputs(case, (check,))
+        if transform == "grad_of_jit":
+            return self._grad_of_sum(self._jit("f", self.f))(*x["args"])
+        if transform == "jit":
+            return self._jit(check, self._program(check))(x)
+        return self._program(check)(x)
+
+    def run_fused(self, case):
+        """Every jit check of a case as one XLA program: {check: outputs}, or None if anything fails (the
+        checks then run one by one, so the report still says exactly which failed and why)."""
+        try:
+            x = self._inputs(case, JIT_CHECKS)
+            program = self._jit("fused", lambda x: {c: self._program(c)(x) for c in JIT_CHECKS})
+            return program(x)
+        except Exception:
+            return None
