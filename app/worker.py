@@ -29,6 +29,7 @@ class Worker:
         self.wakeup = wakeup
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.cache = grader.ExpectedCache(settings.cache_dir)
+        self.pool = grader.SandboxPool(settings.pool_size, device=device) if settings.pool_size > 0 else None
         self._problems = {}
         self._listener = None
 
@@ -44,6 +45,8 @@ class Worker:
                 stop.wait(2.0)
         if self._listener is not None:
             self._listener.close()
+        if self.pool is not None:
+            self.pool.close()
         log.info("worker %s stopped", self.worker_id)
 
     def run_once(self):
@@ -68,7 +71,8 @@ class Worker:
         try:
             problem = self._problem(version_id, files)
             report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
-                                  samples_only=mode == SubmissionMode.RUN.value, cache=self.cache)
+                                  samples_only=mode == SubmissionMode.RUN.value, cache=self.cache,
+                                  pool=self.pool)
         except Exception as error:  # a judge bug, never the submitter's fault
             log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)
             report = {"verdict": "INTERNAL_ERROR", "checks": [], "hints": [],

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import ExpectedCache, judge, load_problem  # noqa: E402
+from grader import ExpectedCache, SandboxPool, judge, load_problem  # noqa: E402
 from grader.sandboxed import wire  # noqa: E402
 
 PROBLEM = ROOT / "problems" / "clip-passthrough"
@@ -62,6 +62,8 @@ def main():
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--samples", action="store_true", help="sample cases only")
+    parser.add_argument("--pool", action="store_true",
+                        help="judge in sandboxes started ahead of need (a SandboxPool of 1)")
     parser.add_argument("--wall-time", type=float, help="override the problem's wall-time limit (s)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -76,13 +78,17 @@ def main():
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = ExpectedCache(cache_dir)
         cache.expected(problem, args.device)
+        pool = SandboxPool(1, device=args.device) if args.pool else None
         judged, naive = [], []
         for _ in range(args.n):  # interleaved, so drift on the machine hits both alike
             started = time.perf_counter()
-            report = judge(problem, source, device=args.device, samples_only=args.samples, cache=cache)
+            report = judge(problem, source, device=args.device, samples_only=args.samples, cache=cache,
+                           pool=pool)
             judged.append(time.perf_counter() - started)
             assert report["verdict"] == "ACCEPTED", report["summary"]
             naive.append(naive_once(job_line, source, args.device)[0])
+        if pool is not None:
+            pool.close()
     j50, j95 = quantiles(judged)
     n50, n95 = quantiles(naive)
     figures = {
@@ -92,7 +98,7 @@ def main():
         "naive_p50_s": round(n50, 3), "naive_p95_s": round(n95, 3), "ratio_p50": round(j50 / n50, 2),
     }
     print(f"device {figures['device']}, {len(cases)} cases, {figures['checks']} checks, n={args.n}")
-    print(f"sandboxed judge : p50 {j50:.3f} s  p95 {j95:.3f} s per verdict")
+    print(f"sandboxed judge{' (pool)' if args.pool else ''}: p50 {j50:.3f} s  p95 {j95:.3f} s per verdict")
     print(f"naive fresh proc: p50 {n50:.3f} s  p95 {n95:.3f} s per verdict (no sandbox)")
     print(f"ratio sandboxed/naive (p50): {j50 / n50:.2f}")
     if args.json:

@@ -12,12 +12,13 @@ from .judge import ExpectedCache, ReferenceFailure, describe_samples, judge
 from .problem import (MAX_SOURCE_BYTES, Case, EntryPoint, Problem, ProblemError, load_problem,
                       problem_from_files, read_package)
 from .report import render_text
+from .pool import SandboxPool
 from .sandbox import Limits, SandboxUnavailable
 from .validate import validate_problem
 from .verdict import Verdict
 
 __all__ = [
     "Case", "EntryPoint", "describe_samples", "ExpectedCache", "Limits", "MAX_SOURCE_BYTES", "Problem", "ProblemError",
-    "ReferenceFailure", "SandboxUnavailable", "Verdict", "judge", "load_problem", "problem_from_files",
+    "ReferenceFailure", "SandboxPool", "SandboxUnavailable", "Verdict", "judge", "load_problem", "problem_from_files",
     "read_package", "render_text", "validate_problem",
 ]

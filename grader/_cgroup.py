@@ -32,6 +32,26 @@ class RunCgroup:
         self.dirs = dirs  # {controller: Path}; v2 has a single "" entry
         self.v2 = v2
 
+    def set_memory(self, memory_bytes):
+        """Change the memory limit (a sandbox started ahead takes the job's limit when the job comes)."""
+        try:
+            if self.v2:
+                (self.dirs[""] / "memory.max").write_text(str(memory_bytes))
+                return
+            memory = self.dirs["memory"]
+            swap = memory / "memory.memsw.limit_in_bytes"
+            # memsw must stay >= the memory limit: raise in the order that keeps that true.
+            order = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            current = int((memory / "memory.limit_in_bytes").read_text())
+            if memory_bytes > current:
+                order.reverse()
+            for name in order:
+                if name == "memory.memsw.limit_in_bytes" and not swap.exists():
+                    continue
+                (memory / name).write_text(str(memory_bytes))
+        except OSError:
+            pass
+
     def procs_files(self):
         return [str(d / "cgroup.procs") for d in self.dirs.values()]
 

@@ -141,11 +141,12 @@ def _default_cache():
     return _default_caches.setdefault(directory, ExpectedCache(directory))
 
 
-def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None):
+def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None, pool=None):
     """Judge `source` (bytes or str) against `problem` on `device` ("cpu" or "gpu"); returns the report.
 
     The report is a JSON-able dict; `report["verdict"]` is a `Verdict` name. `limits` overrides the
-    problem's sandbox limits (tests lower them for speed).
+    problem's sandbox limits (tests lower them for speed). `pool` (a `SandboxPool`) supplies a sandbox
+    started ahead of need; without one a sandbox is started for this submission.
     """
     started = time.monotonic()
     cache = cache or _default_cache()
@@ -162,7 +163,8 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
         return _finish(base, Verdict.COMPILATION_ERROR, rejected, started)
     try:
         expected = cache.expected(problem, device)
-        run = sandbox.run_harness(_job_line(problem, cases), source, limits=limits, device=device)
+        run_job = pool.run if pool is not None else sandbox.run_harness
+        run = run_job(_job_line(problem, cases), source, limits=limits, device=device)
     except (ReferenceFailure, sandbox.SandboxUnavailable) as error:
         log.exception("judge fault on problem %s", problem.slug)
         return _finish(base, Verdict.INTERNAL_ERROR, f"The judge failed, not your code: {error}", started)

@@ -162,46 +162,91 @@ def _limit_child(limits, device, cgroup_procs, nproc_limit):
         resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb << 20,) * 2)
 
 
-def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
-    """Run the harness with `job_line` (one line of JSON, bytes) and `source` (bytes); see SandboxRun."""
-    result_read, result_write = os.pipe()
-    try:
-        command = build_command(limits, device, result_write)
-    except BaseException:
-        os.close(result_read)
-        os.close(result_write)
-        raise
-    cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
-    nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
-    started = time.monotonic()
-    try:
+class Sandbox:
+    """One sandboxed harness process, started now: JAX imported and the device up, it waits for the one
+    job it will ever run. `run` sends the job and returns what happened; afterwards nothing of it is left.
+    """
+
+    def __init__(self, limits=Limits(), device="cpu"):
+        self.limits, self.device = limits, device
+        self._result_read, result_write = os.pipe()
         try:
-            proc = subprocess.Popen(
+            command = build_command(limits, device, result_write)
+        except BaseException:
+            os.close(self._result_read)
+            os.close(result_write)
+            raise
+        self._cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
+        nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
+        procs = self._cgroup.procs_files() if self._cgroup else []
+        try:
+            self._proc = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=(result_write,), start_new_session=True,
                 # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
                 # either, so /proc/1/environ holds no secret of the worker's.
                 env={},
-                preexec_fn=lambda: _limit_child(limits, device, cgroup.procs_files() if cgroup else [],
-                                                nproc_limit))
+                preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit))
         except OSError as error:
+            os.close(self._result_read)
+            self._remove_cgroup()
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from error
         finally:
             os.close(result_write)
-        run = _collect(proc, result_read, job_line + b"\n" + source, limits, started, cgroup)
-    finally:
-        os.close(result_read)
-        if cgroup is not None:
-            run_oom = cgroup.oom_killed()
-            cgroup.kill_and_remove()
-    if cgroup is not None:
-        run.memory_exceeded = run.memory_exceeded or run_oom
-        run.memory_enforced_by = "cgroup"
-    return run
+
+    def alive(self):
+        return self._proc.poll() is None
+
+    def run(self, job_line, source, limits=None):
+        """Send the job (`job_line`: one line of JSON, bytes) and `source`; collect; clean up.
+
+        `limits` may tighten wall time, CPU time and memory for this job; the other limits are the ones
+        the sandbox was started with."""
+        limits = limits or self.limits
+        if self._cgroup is not None:
+            self._cgroup.set_memory(limits.memory_mb << 20)
+        try:
+            run = _collect(self._proc, self._result_read, job_line + b"\n" + source, limits, time.monotonic(),
+                           self._cgroup)
+        finally:
+            oom = self._cgroup.oom_killed() if self._cgroup is not None else False
+            self.discard()
+        if self._cgroup is not None:
+            run.memory_exceeded = run.memory_exceeded or oom
+            run.memory_enforced_by = "cgroup"
+        return run
+
+    def discard(self):
+        """End the sandbox, whatever it is doing, and release its pipes and cgroup."""
+        if self._proc.returncode is None:  # once reaped, its process group id may belong to another
+            _kill_group(self._proc)
+        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
+            if stream and not stream.closed:
+                stream.close()
+        if self._result_read is not None:
+            os.close(self._result_read)
+            self._result_read = None
+        self._remove_cgroup()
+        if self._proc.returncode is None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def _remove_cgroup(self):
+        if self._cgroup is not None:
+            self._cgroup.kill_and_remove()
+
+
+def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
+    """Start a sandbox and run one job in it; see `Sandbox.run` and `SandboxRun`."""
+    return Sandbox(limits, device).run(job_line, source)
 
 
 def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
     deadline = started + limits.wall_time_s
+    # A sandbox started ahead of need has already spent CPU on `import jax`; only the job's counts.
+    cpu_before = cgroup.cpu_seconds() if cgroup is not None else 0.0
     tails = {"stdout": bytearray(), "stderr": bytearray()}
     result = bytearray()
     flags = {}
@@ -220,7 +265,7 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
             flags["wall_exceeded"] = True
             break
         # RLIMIT_CPU counts one process; the cgroup counts every thread and child, so poll it too.
-        if cgroup is not None and cgroup.cpu_seconds() > limits.cpu_time_s:
+        if cgroup is not None and cgroup.cpu_seconds() - cpu_before > limits.cpu_time_s:
             flags["cpu_exceeded"] = True
             break
         for key, _ in selector.select(min(timeout, _CPU_POLL_S)):
@@ -265,7 +310,7 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
     wall = time.monotonic() - started
     cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     if cgroup is not None:
-        cpu = max(cpu, cgroup.cpu_seconds())
+        cpu = max(0.0, cgroup.cpu_seconds() - cpu_before)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream and not stream.closed:
             stream.close()

@@ -1,9 +1,10 @@
 """The in-sandbox side of judging: load the submission, run every check, stream raw results out.
 
-Runs as ``python -I -S -c "...harness.main()" RESULT_FD`` inside bubblewrap. Standard input carries one
-JSON line (the job) and then the submission's source. Results go to RESULT_FD as `wire` frames:
+Runs as ``python -I -S -c "...harness.main()" RESULT_FD`` inside bubblewrap. It imports JAX and brings up
+the device first, then reads standard input: one JSON line (the job) and the submission's source.
+Results go to RESULT_FD as `wire` frames:
 
-- ``hello``: the device JAX came up on, before any user code runs;
+- ``hello``: the device JAX came up on, before the job is read and any user code runs;
 - ``module_error``: the source did not compile, raised while running, or has no callable entry point;
 - ``check``: one (case, check, transform): the output arrays, or the exception it raised;
   the jit checks of a case are compiled as one XLA program (unless the job says ``"fuse": false``);
@@ -63,22 +64,17 @@ def describe_exception(error, hide_traceback=False):
 def main():
     result_fd = int(sys.argv[1])
     os.set_inheritable(result_fd, False)
-    raw = sys.stdin.buffer.read()
-    # The job is read; nothing more should come from the judge, and user code gets an empty stdin.
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    job_line, _, source = raw.partition(b"\n")
-    job = json.loads(job_line)
-
     from . import inputs, wire
     results = _Results(result_fd, wire)
 
+    # JAX and the device come up before the job is read, so a sandbox can be started ahead of need and
+    # wait here, warm, for the one submission it will ever see.
     import jax
     import jax.numpy as jnp
     import numpy as np
 
     device = jax.devices()[0]
+    jax.block_until_ready(jax.device_put(np.zeros(1, np.float32), device) + 1)
     results.send({
         "type": "hello",
         "platform": device.platform,
@@ -86,6 +82,14 @@ def main():
         "jax_version": jax.__version__,
         "python": sys.version.split()[0],
     })
+
+    raw = sys.stdin.buffer.read()
+    # The job is read; nothing more should come from the judge, and user code gets an empty stdin.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    job_line, _, source = raw.partition(b"\n")
+    job = json.loads(job_line)
 
     try:
         code = compile(source, SUBMISSION_FILENAME, "exec", dont_inherit=True)

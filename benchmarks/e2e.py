@@ -1,0 +1,162 @@
+"""End to end through REST on the embedded default: latency, throughput and memory, against the naive
+per-process cost measured in the same run.
+
+    python benchmarks/e2e.py [-n 10] [--burst 50] [--mode run|submit]
+
+- latency: one user submits the accepted example N times, one after another; submit → verdict stored
+  (the server's created_at → judged_at), p50/p95;
+- throughput: BURST submissions queued at once (several users) with 2 embedded workers; verdicts/s;
+- memory: resident memory of the API process (the embedded workers are its threads) and of each warm
+  sandboxed interpreter, while idle.
+The baseline is benchmarks/grade_latency.naive_once: a fresh, unsandboxed `python` that imports jax and
+runs the same checks with one compile per check. Not a test: nothing here asserts a time.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from grade_latency import naive_once, quantiles  # noqa: E402
+from load import free_port, wait_up  # noqa: E402
+
+from grader import load_problem  # noqa: E402
+
+ACCEPTED = (ROOT / "problems/clip-passthrough/submissions/accepted/custom_jvp.py").read_text()
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(pid):
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def account(client, name):
+    client.post("/api/auth/register", json={"username": name, "password": "benchmark password"})
+    token = client.post("/api/auth/token", data={"username": name, "password": "benchmark password"}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def judged(client, sid, headers):
+    while (body := client.get(f"/api/submissions/{sid}", headers=headers).json())["status"] != "judged":
+        time.sleep(0.05)
+    seconds = (dt.datetime.fromisoformat(body["judged_at"]) - dt.datetime.fromisoformat(body["created_at"]))
+    return body, seconds.total_seconds()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--mode", choices=("run", "submit"), default="run")
+    parser.add_argument("--pool-size", type=int, default=1, help="JAXJUDGE_POOL_SIZE for each worker")
+    args = parser.parse_args()
+    problem = load_problem(ROOT / "problems/clip-passthrough")
+    cases = problem.sample_cases if args.mode == "run" else problem.cases
+    job_line = json.dumps({**problem.job(cases), "fuse": False}).encode()
+    data = Path(tempfile.mkdtemp(prefix="jaxjudge-e2e-"))
+    port = free_port()
+    env = dict(os.environ, JAXJUDGE_DATA_DIR=str(data), JAXJUDGE_POOL_SIZE=str(args.pool_size),
+               JAXJUDGE_MAX_IN_FLIGHT_PER_USER="100", JAXJUDGE_PROBLEMS_DIR=str(ROOT / "problems"))
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(url)
+        with httpx.Client(base_url=url, timeout=120) as client:
+            headers = account(client, "latency")
+            sid = client.post("/api/problems/clip-passthrough/submissions", headers=headers,
+                              json={"source": ACCEPTED, "mode": args.mode}).json()["id"]
+            judged(client, sid, headers)  # expected values computed, pools filled
+            time.sleep(3)
+            idle = {"api_mb": rss_mb(server.pid)}
+            # The interpreters themselves, not the two bwrap processes around each.
+            warm = [p for p in descendants(server.pid) if "sandboxed.harness" in cmdline(p)
+                    and not Path(cmdline(p).split()[0]).name.startswith("bwrap")]
+            idle["warm_interpreters"] = len(warm)
+            idle["warm_interpreter_mb"] = round(statistics.mean(rss_mb(p) for p in warm), 1) if warm else 0.0
+            latency, naive = [], []
+            for _ in range(args.n):
+                sid = client.post("/api/problems/clip-passthrough/submissions", headers=headers,
+                                  json={"source": ACCEPTED, "mode": args.mode}).json()["id"]
+                body, seconds = judged(client, sid, headers)
+                assert body["verdict"] == "ACCEPTED", body["report"]["summary"]
+                latency.append(seconds)
+                naive.append(naive_once(job_line, ACCEPTED.encode(), "cpu")[0])
+                time.sleep(1.0)  # an idle moment between verdicts, as for a person
+            users = [account(client, f"burst{i}") for i in range(5)]
+            started = time.monotonic()
+            ids = [(client.post("/api/problems/clip-passthrough/submissions", headers=users[i % 5],
+                                json={"source": ACCEPTED, "mode": args.mode}).json()["id"], users[i % 5])
+                   for i in range(args.burst)]
+            results = []
+            threads = [threading.Thread(target=lambda s=s, h=h: results.append(judged(client, s, h)[0]["verdict"]))
+                       for s, h in ids]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            burst_s = time.monotonic() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
+    l50, l95 = quantiles(latency)
+    n50, n95 = quantiles(naive)
+    throughput = len(results) / burst_s
+    naive_throughput = 2 / n50  # the naive design: two workers, a fresh process per verdict
+    print(f"mode {args.mode} ({len(cases)} cases), 2 embedded workers, pool size {args.pool_size}, n={args.n}")
+    print(f"latency submit→verdict: p50 {l50:.3f} s  p95 {l95:.3f} s; naive fresh process p50 {n50:.3f} s "
+          f"p95 {n95:.3f} s; ratio {l50 / n50:.2f}")
+    print(f"throughput: {len(results)}/{args.burst} judged ({results.count('ACCEPTED')} ACCEPTED) in {burst_s:.1f} s = "
+          f"{throughput:.2f} verdicts/s; naive 2 workers = {naive_throughput:.2f}/s; ratio {throughput / naive_throughput:.2f}")
+    print(f"memory (idle, RSS): API process with its workers {idle['api_mb']:.0f} MiB; "
+          f"{idle['warm_interpreters']} warm interpreters, {idle['warm_interpreter_mb']} MiB each")
+
+
+if __name__ == "__main__":
+    main()
