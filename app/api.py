@@ -20,11 +20,12 @@ MAX_BODY_BYTES = 1 << 20           # JSON bodies: a 64 KiB source with room for 
 MAX_UPLOAD_BYTES = 9 << 20         # package zips (/api/admin/problems/import)
 
 
-def create_app(*, settings, session_factory, wakeup=None):
+def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None):
     app = FastAPI(title="jaxjudge", version="0.1.0",
                   description="An online judge for JAX: values and derivatives, under jit, in a sandbox.")
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.read_session_factory = read_session_factory or session_factory
     app.state.signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_s)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_s)
     app.state.wakeup = wakeup or Wakeup()

@@ -11,7 +11,7 @@ import grader
 
 from . import migrate
 from .config import ConfigurationError, Settings
-from .db import make_engine, make_session_factory
+from .db import make_session_factories
 from .models import Problem
 from .problems import service as problems
 from .queue import Wakeup
@@ -22,13 +22,13 @@ log = logging.getLogger("jaxjudge")
 
 
 def _database(settings):
-    """Engine and sessions. The embedded default (SQLite) migrates itself; with PostgreSQL, migrations
-    are one explicit step (`jaxjudge db upgrade`) so that many workers never race to apply them."""
+    """(sessions that write, sessions that read). The embedded default (SQLite) migrates itself; with
+    PostgreSQL, migrations are one explicit step (`jaxjudge db upgrade`) so that many workers never race
+    to apply them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.is_sqlite:
         migrate.upgrade(settings.resolved_database_url())
-    engine = make_engine(settings.resolved_database_url())
-    return engine, make_session_factory(engine)
+    return make_session_factories(settings.resolved_database_url())
 
 
 def import_problem_dirs(session_factory, dirs, *, publish, only_missing=False):
@@ -60,13 +60,14 @@ def cmd_serve(args, settings):
     from .worker import start_embedded_workers
 
     migrate.upgrade(settings.resolved_database_url())
-    _, session_factory = _database(settings)
+    session_factory, read_session_factory = _database(settings)
     imported = import_problem_dirs(session_factory, package_dirs(settings.problems_dir), publish=True,
                                    only_missing=True)
     for slug, version, _ in imported:
         log.info("imported %s (version %d)", slug, version)
     wakeup, stop = Wakeup(), threading.Event()
-    app = create_app(settings=settings, session_factory=session_factory, wakeup=wakeup)
+    app = create_app(settings=settings, session_factory=session_factory,
+                     read_session_factory=read_session_factory, wakeup=wakeup)
     start_embedded_workers(args.workers, session_factory=session_factory, settings=settings, wakeup=wakeup,
                            stop=stop)
     print(f"jaxjudge on http://{args.host}:{args.port}  (API docs: /docs; {args.workers} embedded workers; "
@@ -81,7 +82,7 @@ def cmd_serve(args, settings):
 def cmd_worker(args, settings):
     from .worker import Worker
 
-    _, session_factory = _database(settings)
+    session_factory, _ = _database(settings)
     stop = threading.Event()
 
     def _stop(signum, _frame):
@@ -105,7 +106,7 @@ def cmd_db(args, settings):
 
 
 def cmd_create_admin(args, settings):
-    _, session_factory = _database(settings)
+    session_factory, _ = _database(settings)
     with session_factory() as session:
         user = users.set_admin(session, username=args.username, password=args.password)
         session.commit()
@@ -113,7 +114,7 @@ def cmd_create_admin(args, settings):
 
 
 def cmd_problems(args, settings):
-    _, session_factory = _database(settings)
+    session_factory, _ = _database(settings)
     if args.action == "import":
         for slug, version, changed in import_problem_dirs(session_factory, args.dirs, publish=not args.draft):
             print(f"{slug}: version {version}{'' if changed else ' (unchanged)'}")
@@ -131,7 +132,7 @@ def cmd_problems(args, settings):
 
 
 def cmd_rejudge(args, settings):
-    _, session_factory = _database(settings)
+    session_factory, _ = _database(settings)
     with session_factory() as session:
         if args.problem:
             problem = session.query(Problem).filter_by(slug=args.problem).first()

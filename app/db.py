@@ -41,7 +41,9 @@ def restore_nonfinite(value):
     return value
 
 
-def make_engine(url):
+def make_engine(url, *, immediate=True):
+    """An engine for `url`. On SQLite, `immediate` engines begin every transaction with BEGIN IMMEDIATE
+    (for sessions that write); the API's GET requests use one with deferred, read-only transactions."""
     if url.startswith("sqlite"):
         # The API's threads and the embedded workers share the file: WAL lets readers run beside the
         # one writer, and busy_timeout makes a writer wait for the lock instead of failing.
@@ -58,11 +60,12 @@ def make_engine(url):
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection):
+        def _begin(connection):
             # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
             # answers "database is locked" at once. BEGIN IMMEDIATE takes the lock up front, so
-            # concurrent writers queue on busy_timeout instead; WAL readers are not blocked by it.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # concurrent writers queue on busy_timeout instead; WAL readers are not blocked by it. Reads
+            # stay deferred, or every GET would queue behind every other.
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
@@ -72,3 +75,10 @@ def make_engine(url):
 
 def make_session_factory(engine):
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_session_factories(url):
+    """(sessions that write, sessions that only read): the same database, two transaction modes on SQLite."""
+    write = make_session_factory(make_engine(url))
+    read = make_session_factory(make_engine(url, immediate=False)) if url.startswith("sqlite") else write
+    return write, read

@@ -15,7 +15,9 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_session(request: Request):
-    with request.app.state.session_factory() as session:
+    factory = (request.app.state.read_session_factory if request.method in _SAFE_METHODS
+               else request.app.state.session_factory)
+    with factory() as session:
         yield session
 
 

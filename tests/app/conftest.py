@@ -9,7 +9,7 @@ from app import migrate
 from app.api import create_app
 from app.cli import import_problem_dirs
 from app.config import Settings
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factories, make_session_factory
 from app.queue import Wakeup
 from app.worker import start_embedded_workers
 from tests.conftest import CLIP
@@ -42,7 +42,9 @@ class LiveServer:
 
     def __init__(self, settings, session_factory, workers):
         self.wakeup, self.stop = Wakeup(), threading.Event()
-        app = create_app(settings=settings, session_factory=session_factory, wakeup=self.wakeup)
+        _, read_factory = make_session_factories(settings.resolved_database_url())
+        app = create_app(settings=settings, session_factory=session_factory, read_session_factory=read_factory,
+                         wakeup=self.wakeup)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
