@@ -80,9 +80,11 @@ def account(client, name):
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def judged(client, sid, headers):
+def judged(client, sid, headers, interval=0.2):
+    """Poll until judged. Times come from the server's clocks, so the interval costs no precision; it only
+    keeps the pollers from taking the CPU the workers need (50 waiters at 10 Hz did, on 2 cores)."""
     while (body := client.get(f"/api/submissions/{sid}", headers=headers).json())["status"] != "judged":
-        time.sleep(0.1)
+        time.sleep(interval)
     seconds = (dt.datetime.fromisoformat(body["judged_at"]) - dt.datetime.fromisoformat(body["created_at"]))
     return body, seconds.total_seconds()
 
@@ -137,14 +139,17 @@ def main():
 
             def wait_one(sid, headers):
                 with httpx.Client(base_url=url, timeout=120) as own:
-                    results.append(judged(own, sid, headers)[0]["verdict"])
+                    results.append(judged(own, sid, headers, interval=1.0)[0])
 
             threads = [threading.Thread(target=wait_one, args=(s, h)) for s, h in ids]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            burst_s = time.monotonic() - started
+            parse = dt.datetime.fromisoformat
+            burst_s = (max(parse(b["judged_at"]) for b in results)
+                       - min(parse(b["created_at"]) for b in results)).total_seconds()
+            results = [b["verdict"] for b in results]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
