@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from grade_latency import naive_once, quantiles  # noqa: E402
-from load import free_port, wait_up  # noqa: E402
+from tests.conftest import free_port, wait_until_up  # noqa: E402
 
 from grader import load_problem  # noqa: E402
 
@@ -108,7 +108,7 @@ def main():
                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_up(url)
+        wait_until_up(url, server)
         with httpx.Client(base_url=url, timeout=120) as client:
             headers = account(client, "latency")
             sid = client.post("/api/problems/clip-passthrough/submissions", headers=headers,
@@ -131,7 +131,6 @@ def main():
                 naive.append(naive_once(job_line, ACCEPTED.encode(), "cpu")[0])
                 time.sleep(1.0)  # an idle moment between verdicts, as for a person
             users = [account(client, f"burst{i}") for i in range(5)]
-            started = time.monotonic()
             ids = [(client.post("/api/problems/clip-passthrough/submissions", headers=users[i % 5],
                                 json={"source": ACCEPTED, "mode": args.mode}).json()["id"], users[i % 5])
                    for i in range(args.burst)]

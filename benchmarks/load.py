@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,31 +26,17 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.conftest import PostgresCluster, _postgres_bin, free_port, wait_until_up  # noqa: E402
 EXAMPLES = ROOT / "problems" / "clip-passthrough" / "submissions"
 MIX = [("accepted/custom_jvp.py", "ACCEPTED")] * 6 + [("wrong_answer/plain_clip.py", "WRONG_ANSWER")] * 3 + [
     ("time_limit_exceeded/busy_loop.py", "TIME_LIMIT_EXCEEDED")]
 WALL_TIME_S = 6  # JAXJUDGE_JUDGE_WALL_TIME_S: a busy loop costs this much worker time
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(args, env):
     return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def wait_up(url):
-    for _ in range(600):
-        try:
-            httpx.get(url + "/healthz")
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 def user_session(url, index, jobs, results):
@@ -105,7 +90,7 @@ def bench_sqlite(users, submissions, base_env):
     env = dict(base_env, JAXJUDGE_DATA_DIR=str(data))
     server = start(["serve", "--port", str(port), "--workers", "2"], env)
     try:
-        wait_up(f"http://127.0.0.1:{port}")
+        wait_until_up(f"http://127.0.0.1:{port}", server)
         return run_load(f"http://127.0.0.1:{port}", users, submissions)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -114,8 +99,6 @@ def bench_sqlite(users, submissions, base_env):
 
 
 def bench_postgres(users, submissions, base_env):
-    from tests.conftest import PostgresCluster, _postgres_bin
-
     cluster = PostgresCluster(_postgres_bin())
     data = Path(tempfile.mkdtemp(prefix="jaxjudge-load-"))
     port = free_port()
@@ -123,7 +106,7 @@ def bench_postgres(users, submissions, base_env):
                JAXJUDGE_SECRET_KEY="load-benchmark-" + "k" * 32)
     procs = [start(["serve", "--port", str(port), "--workers", "0"], env)]
     try:
-        wait_up(f"http://127.0.0.1:{port}")
+        wait_until_up(f"http://127.0.0.1:{port}", procs[0])
         procs += [start(["worker"], env) for _ in range(2)]
         return run_load(f"http://127.0.0.1:{port}", users, submissions)
     finally:

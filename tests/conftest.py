@@ -22,6 +22,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_gpu)
 
 
+def free_port():
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url, process=None, timeout=30.0):
+    """Wait until `url`/healthz answers; fail early if `process` (a Popen) has exited."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/healthz")
+            return
+        except httpx.HTTPError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the server exited with status {process.returncode}") from None
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {timeout:.0f} s")
+
+
 def _postgres_bin():
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if found:
@@ -34,15 +61,12 @@ class PostgresCluster:
     """A throwaway PostgreSQL cluster on 127.0.0.1 for this test session (trust auth, its own folder)."""
 
     def __init__(self, bindir):
-        import socket
         import subprocess
         import tempfile
 
         self.bindir = bindir
         self.dir = Path(tempfile.mkdtemp(prefix="jaxjudge-pg-"))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         # initdb refuses to run as root: run the cluster as the postgres user when we are root.
         self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if os.geteuid() == 0:

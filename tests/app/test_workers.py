@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from app.cli import import_problem_dirs
 from app.models import Problem, Submission
 from app.users.service import register_user
 from tests.app.conftest import SECRET, sign_up, wait_judged
-from tests.conftest import CLIP
+from tests.conftest import CLIP, free_port, wait_until_up
 
 EXAMPLES = CLIP / "submissions"
 JOBS = [("accepted/custom_jvp.py", "ACCEPTED"), ("wrong_answer/plain_clip.py", "WRONG_ANSWER"),
@@ -95,26 +94,14 @@ def test_sigterm_finishes_the_submission_in_hand(settings, session_factory):
         assert (row.status, row.verdict, row.attempts) == ("judged", expected[row.id], 1)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(settings, workers):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers",
                              str(workers)], env=environment(settings), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url + "/healthz")
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(proc.stderr.read().decode())
+    wait_until_up(url, proc)
+    return proc, url
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the embedded default

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port, wait_until_up
 
 VENV_BIN = Path(sys.executable).parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -110,22 +110,14 @@ def test_compose_services_run_outside_docker_and_judge(postgres_cluster, tmp_pat
     migrate = subprocess.run(command_of("migrate"), env=env_of("migrate"), capture_output=True, text=True,
                              timeout=120)
     assert migrate.returncode == 0, migrate.stderr
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     try:
         procs.append(subprocess.Popen(command_of("api", port), env=env_of("api"), start_new_session=True,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         procs.append(subprocess.Popen(command_of("worker"), env=env_of("worker"), start_new_session=True,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(url + "/healthz")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_up(url, procs[0])
         with httpx.Client(base_url=url, timeout=60) as client:
             assert client.post("/api/auth/register", json={"username": "ops", "password": "long password"}).status_code == 201
             token = client.post("/api/auth/token", data={"username": "ops", "password": "long password"}).json()
