@@ -68,15 +68,18 @@ def cmd_serve(args, settings):
     wakeup, stop = Wakeup(), threading.Event()
     app = create_app(settings=settings, session_factory=session_factory,
                      read_session_factory=read_session_factory, wakeup=wakeup)
-    start_embedded_workers(args.workers, session_factory=session_factory, settings=settings, wakeup=wakeup,
-                           stop=stop)
+    workers = start_embedded_workers(args.workers, session_factory=session_factory, settings=settings,
+                                     wakeup=wakeup, stop=stop)
     print(f"jaxjudge on http://{args.host}:{args.port}  (API docs: /docs; {args.workers} embedded workers; "
           f"database: {settings.resolved_database_url().split('@')[-1]})", flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
+        # Let each worker store the submission in hand and discard its warm sandboxes before we exit.
         stop.set()
         wakeup.notify()
+        for thread in workers:
+            thread.join(timeout=60)
 
 
 def cmd_worker(args, settings):

@@ -121,12 +121,36 @@ def _field(text, name):
     return 0
 
 
+STALE_AFTER_S = 60.0
+_swept = False
+
+
+def _remove_stale(parents):
+    """Remove empty jaxjudge-* groups older than a minute: left behind by a worker that was killed while
+    it held a warm sandbox. Younger ones may be a sandbox being started right now, so they stay."""
+    now = time.time()
+    for parent in parents:
+        for group in parent.glob("jaxjudge-*"):
+            try:
+                if now - group.stat().st_mtime > STALE_AFTER_S and not (group / "cgroup.procs").read_text().strip():
+                    group.rmdir()
+            except OSError:
+                continue
+
+
 def create(memory_bytes, max_pids):
     """A fresh cgroup with the limits set, or None where cgroups cannot be used here."""
+    global _swept
     try:
         own = _own_paths()
     except OSError:
         return None
+    if not _swept:  # once per process
+        _swept = True
+        if all(c in own for c in _V1_CONTROLLERS):
+            _remove_stale([_ROOT / c / own[c].lstrip("/") for c in _V1_CONTROLLERS])
+        elif "" in own:
+            _remove_stale([_ROOT / own[""].lstrip("/")])
     name = "jaxjudge-" + uuid.uuid4().hex[:12]
     made = {}
     try:
