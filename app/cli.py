@@ -59,7 +59,8 @@ def cmd_serve(args, settings):
     from .api import create_app
     from .worker import start_embedded_workers
 
-    migrate.upgrade(settings.resolved_database_url())
+    if not settings.is_sqlite:  # _database migrates the embedded default itself
+        migrate.upgrade(settings.resolved_database_url())
     session_factory, read_session_factory = _database(settings)
     imported = import_problem_dirs(session_factory, package_dirs(settings.problems_dir), publish=True,
                                    only_missing=True)

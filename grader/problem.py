@@ -96,6 +96,14 @@ PACKAGE_TEXT_FILES = ("problem.toml", "statement.md", "starter.py", "reference.p
 MAX_PACKAGE_FILES = 200
 
 
+def is_package_file(name):
+    """Whether `name` (relative, '/'-separated) is part of a package: the known files, or an example at
+    submissions/<verdict>/<name>.py (what `read_package` collects from a folder)."""
+    parts = name.split("/")
+    return name in PACKAGE_TEXT_FILES or (len(parts) == 3 and parts[0] == "submissions"
+                                          and parts[2].endswith(".py"))
+
+
 def read_package(path):
     """{relative path: bytes} of a package folder: the known files and submissions/<verdict>/*.py."""
     root = Path(path)

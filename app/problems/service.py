@@ -83,17 +83,11 @@ def files_from_zip(data):
             name = info.filename.split("/", 1)[1] if strip else info.filename
             if name.startswith("/") or ".." in name.split("/"):
                 raise Unprocessable(f"unsafe path in zip: {info.filename!r}")
-            if _is_package_file(name):  # anything else in the zip (READMEs, caches) is left out
+            if grader.problem.is_package_file(name):  # anything else in the zip (READMEs, caches) is left out
                 files[name] = archive.read(info)
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise Unprocessable(f"not a readable zip: {error}") from None
     return files
-
-
-def _is_package_file(name):
-    parts = name.split("/")
-    return name in grader.problem.PACKAGE_TEXT_FILES or (
-        len(parts) == 3 and parts[0] == "submissions" and parts[2].endswith(".py"))
 
 
 def files_from_fields(fields):
