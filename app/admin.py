@@ -7,8 +7,9 @@ from .deps import AdminUser, SessionDep
 from .errors import ERROR_RESPONSES, Conflict, Unprocessable
 from .models import Problem, ProblemVersion
 from .problems import service as problems
-from .problems.schemas import AdminProblemOut, ImportOut, ProblemIn, ValidationOut
+from .problems.schemas import AdminProblemOut, ImportOut, PreviewIn, PreviewOut, ProblemIn, ValidationOut
 from .submissions import service as submissions
+from .web.markdown import render_markdown
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -36,6 +37,18 @@ def list_problems(admin: AdminUser, session: SessionDep):
     """Every problem, drafts included."""
     rows = session.scalars(select(Problem).where(Problem.current_version_id.is_not(None)).order_by(Problem.id))
     return _admin_summaries(session, admin, rows.all())
+
+
+@router.get("/problems/{slug}", response_model=ProblemIn)
+def get_problem_fields(slug: str, admin: AdminUser, session: SessionDep):
+    """The current version as the fields POST and PUT take: fetch, change, PUT back."""
+    return problems.fields_of_version(_problem(session, slug, admin).current_version)
+
+
+@router.post("/preview", response_model=PreviewOut)
+def preview(body: PreviewIn, admin: AdminUser):
+    """Markdown rendered exactly as the problem page will show it (the authoring page's live preview)."""
+    return {"html": str(render_markdown(body.markdown))}
 
 
 @router.post("/problems", status_code=201, response_model=ImportOut)

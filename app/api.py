@@ -1,10 +1,12 @@
 """The FastAPI application: routers, the error tree's handler, request size caps."""
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import admin
@@ -14,6 +16,7 @@ from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
 from .submissions import endpoints as submissions
 from .users import endpoints as users
+from .web import pages
 
 log = logging.getLogger("jaxjudge.api")
 MAX_BODY_BYTES = 1 << 20           # JSON bodies: a 64 KiB source with room for escaping
@@ -29,11 +32,16 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
     app.state.signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_s)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_s)
     app.state.wakeup = wakeup or Wakeup()
-    for module in (users, problems, submissions, admin):
+    for module in (users, problems, submissions, admin, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, error: AppError):
+        if not request.url.path.startswith("/api/"):  # a page: the same error, for people
+            if error.status == 401:
+                return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            return pages.render_error(request, error)
         return JSONResponse({"detail": error.detail, "code": error.code}, status_code=error.status,
                             headers=error.headers)
 

@@ -33,6 +33,28 @@ async def csrf_form_token(request: Request) -> str | None:
     return None
 
 
+def start_browser_session(request: Request, response, user_id):
+    """Sign a browser in: the HttpOnly session cookie and the CSRF cookie bound to it (SameSite=Lax;
+    Secure over https). Returns the bearer token, which is the session cookie's value."""
+    signer = request.app.state.signer
+    token = signer.issue(user_id)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, max_age=signer.ttl_s, httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(CSRF_COOKIE, signer.csrf_token(token), max_age=signer.ttl_s, samesite="lax", secure=secure)
+    return token
+
+
+def end_browser_session(response):
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+
+
+def csrf_token_of(request: Request):
+    """The CSRF token a signed-in browser must send back (None without a session cookie)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return request.app.state.signer.csrf_token(cookie) if cookie else None
+
+
 def get_optional_user(request: Request, session: SessionDep,
                       form_token: Annotated[str | None, Depends(csrf_form_token)]) -> User | None:
     """The user of a bearer token, or of a session cookie (then unsafe methods need the CSRF token).

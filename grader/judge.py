@@ -320,38 +320,43 @@ class _Assessment:
             verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
             shown = f"{error_type}: {message}" if case.sample else f"{error_type} (details are hidden)"
             result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
+            if hint:
+                result["hint"] = hint
             if case.sample and header.get("traceback"):
                 result["traceback"] = header["traceback"]
             return result
-        mismatch = self._mismatch(case, key, header, arrays)
+        mismatch, hint = self._mismatch(case, key, header, arrays)
         if mismatch is None:
             return {**entry, "status": "passed", "verdict": Verdict.ACCEPTED.value, "message": ""}
-        self.hint(self.problem.wrong_answer_hints.get(check))
+        hint = hint or self.problem.wrong_answer_hints.get(check)
+        self.hint(hint)
         result = {**entry, "status": "wrong", "verdict": Verdict.WRONG_ANSWER.value,
                   "message": mismatch if case.sample else "wrong result (details are hidden)"}
+        if hint:
+            result["hint"] = hint
         if case.sample:
             result["expected"] = _show_arrays(self.expected[key])
             result["got"] = _show_arrays(arrays)
         return result
 
     def _mismatch(self, case, key, header, arrays):
+        """(None, None) when the arrays match; else (what differs, a hint more specific than the problem's)."""
         expected = self.expected[key]
         placement = header.get("placement") or []
         if len(arrays) != len(expected) or len(placement) != len(arrays):
-            return f"returned {len(arrays)} array(s), expected {len(expected)}"
+            return f"returned {len(arrays)} array(s), expected {len(expected)}", None
         for i, (where, want, have) in enumerate(zip(placement, expected, arrays)):
             label = f"output {i}: " if len(expected) > 1 else ""
             if where != self.platform:
-                self.hint(hints.PLACEMENT_HINT)
-                return f"{label}a {where} value, not a jax.Array on {self.platform}"
+                return f"{label}a {where} value, not a jax.Array on {self.platform}", hints.PLACEMENT_HINT
             mismatch = compare_array(want, have, self.problem.tolerances)
             if mismatch:
                 at = ""
                 if mismatch.index is not None and have.shape == want.shape and have.size:
                     at = (f" — first at index {list(mismatch.index)}: expected "
                           f"{_scalar(want[mismatch.index])}, got {_scalar(have[mismatch.index])}")
-                return f"{label}{mismatch.reason}{at}"
-        return None
+                return f"{label}{mismatch.reason}{at}", None
+        return None, None
 
     def _case_info(self, case):
         info = {"name": case.name, "sample": case.sample}

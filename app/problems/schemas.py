@@ -99,3 +99,11 @@ class AdminProblemOut(ProblemSummary):
     version: int
     versions: int
     created_at: dt.datetime
+
+
+class PreviewIn(BaseModel):
+    markdown: str = Field(max_length=200_000)
+
+
+class PreviewOut(BaseModel):
+    html: str

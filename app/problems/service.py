@@ -5,6 +5,7 @@ Functions flush and never commit: the request or command that calls them commits
 
 import hashlib
 import io
+import tomllib
 import zipfile
 
 import grader
@@ -110,6 +111,21 @@ def files_from_fields(fields):
         name = example.name if example.name.endswith(".py") else example.name + ".py"
         files[f"submissions/{example.expected}/{name}"] = example.source.encode()
     return files
+
+
+def fields_of_version(version):
+    """The current version as ProblemIn fields (the inverse of files_from_fields): what the authoring page
+    edits and GET /api/admin/problems/{slug} returns, ready to change and PUT back."""
+    meta = tomllib.loads(version.files["problem.toml"])
+    examples = [{"name": e["name"].rsplit("/", 1)[-1].removesuffix(".py"), "expected": e["expected"].lower(),
+                 "source": version.files[e["name"]]} for e in version.examples]
+    return json_safe({
+        "slug": meta["slug"], "title": meta["title"], "difficulty": meta["difficulty"],
+        "tags": meta.get("tags", []), "device": meta.get("device", "any"), "hints": meta.get("hints", []),
+        "entry": meta["entry"], "limits": meta.get("limits", {}), "tolerance": meta.get("tolerance", {}),
+        "wrong_answer_hints": meta.get("wrong_answer_hints", {}), "cases": meta["cases"],
+        "statement": version.statement, "starter": version.starter, "reference": version.reference,
+        "examples": examples})
 
 
 def get_problem(session, *, slug, user):

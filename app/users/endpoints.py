@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from ..deps import CSRF_COOKIE, SESSION_COOKIE, CurrentUser, SessionDep
+from ..deps import CurrentUser, SessionDep, end_browser_session, start_browser_session
 from ..errors import ERROR_RESPONSES
 from . import service
 from .schemas import RegisterIn, TokenOut, UserOut
@@ -27,20 +27,12 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
     user = service.authenticate(session, username=form.username, password=form.password,
                                 address=request.client.host if request.client else "?",
                                 limiter=request.app.state.login_limiter)
-    signer = request.app.state.signer
-    access_token = signer.issue(user.id)
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, access_token, max_age=signer.ttl_s, httponly=True, samesite="lax",
-                        secure=secure)
-    response.set_cookie(CSRF_COOKIE, signer.csrf_token(access_token), max_age=signer.ttl_s, samesite="lax",
-                        secure=secure)
-    return TokenOut(access_token=access_token)
+    return TokenOut(access_token=start_browser_session(request, response, user.id))
 
 
 @router.post("/auth/logout", status_code=204)
 def logout(response: Response):
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+    end_browser_session(response)
 
 
 @router.get("/me", response_model=UserOut)

@@ -1,0 +1,196 @@
+"""HTML pages. They read through the same services as the REST API; the scripts on them (static/*.js)
+act through the REST API itself, so a browser can do nothing a program could not.
+
+Forms post with a CSRF token: signed-in forms send the token bound to the session (checked by
+get_optional_user); the sign-up and sign-in forms, which have no session yet, send a random token that
+must equal their CSRF cookie (double submit), so another site cannot sign a browser in as someone else.
+"""
+
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from ..deps import (CSRF_COOKIE, AdminUser, OptionalUser, SessionDep, csrf_token_of, end_browser_session,
+                    start_browser_session)
+from ..errors import AppError, Forbidden
+from ..problems import service as problems
+from ..submissions import service as submissions
+from ..users import service as users
+from ..users.schemas import RegisterIn
+from .markdown import highlight_css, render_code, render_markdown
+
+STATIC_DIR = Path(__file__).parent / "static"
+EDITOR_BUNDLE = STATIC_DIR / "build" / "editor.js"
+DIFFICULTIES = ("easy", "medium", "hard")
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["markdown"] = render_markdown
+templates.env.filters["code"] = render_code
+templates.env.filters["without_title"] = lambda text: re.sub(r"\A\s*# [^\n]*\n", "", text)  # the page shows it
+templates.env.filters["percent"] = lambda rate: "–" if rate is None else f"{rate:.0%}"
+
+router = APIRouter(include_in_schema=False)
+
+
+def script_json(value):
+    """JSON to embed in <script type="application/json">: with <, > and & escaped, a "</script>" inside a
+    starter file or a statement cannot close the element and inject markup."""
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render(request, name, *, user=None, status_code=200, **context):
+    return templates.TemplateResponse(request, name, {"user": user, "csrf_token": csrf_token_of(request),
+                                                      **context}, status_code=status_code)
+
+
+def render_error(request, error: AppError, user=None):
+    """The HTML twin of the API's error handler (api.py): same status, same words."""
+    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found"}
+    return render(request, "error.html", user=user, status_code=error.status, message=error.detail,
+                  title=titles.get(error.status, "Something went wrong"))
+
+
+def _local(next_path):
+    """Only same-site paths after sign-in: an open redirect would lend our name to phishing links."""
+    return next_path if next_path and next_path.startswith("/") and not next_path.startswith("//") else "/"
+
+
+@router.get("/assets/highlight.css")
+def highlight_stylesheet():
+    return Response(highlight_css(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def problem_list(request: Request, session: SessionDep, user: OptionalUser, tag: str = "", difficulty: str = ""):
+    rows = problems.list_problems(session, user=user)
+    tags = sorted({t for row in rows for t in row["tags"]})
+    shown = [r for r in rows if (not tag or tag in r["tags"]) and (not difficulty or r["difficulty"] == difficulty)]
+    return render(request, "problems.html", user=user, problems=shown, tags=tags, tag=tag,
+                  difficulty=difficulty, difficulties=DIFFICULTIES, total=len(rows))
+
+
+@router.get("/problems/{slug}", response_class=HTMLResponse)
+def problem_page(slug: str, request: Request, session: SessionDep, user: OptionalUser):
+    problem = problems.get_problem(session, slug=slug, user=user)
+    detail = problems.problem_detail(session, problem=problem, user=user)
+    mine = (submissions.list_submissions(session, user=user, problem_slug=slug, per_page=10)["items"]
+            if user else [])
+    page_data = {"slug": slug, "starter": detail["starter"], "user": user.username if user else None,
+                 "hintsTotal": detail["hints_total"], "solved": bool(detail["solved"])}
+    return render(request, "problem.html", user=user, problem=detail, mine=mine,
+                  page_data=script_json(page_data), editor_ready=EDITOR_BUNDLE.is_file())
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+def submission_page(submission_id: int, request: Request, session: SessionDep, user: OptionalUser):
+    if user is None:
+        return RedirectResponse(f"/login?next={quote(f'/submissions/{submission_id}')}", status_code=303)
+    submission = submissions.as_dict(submissions.get_submission(session, user=user, submission_id=submission_id))
+    page_data = {"id": submission_id, "status": submission["status"]}
+    return render(request, "submission.html", user=user, submission=submission, page_data=script_json(page_data))
+
+
+def _anonymous_form(request, name, *, status_code=200, **context):
+    """A sign-up or sign-in form with a fresh double-submit CSRF token."""
+    token = secrets.token_urlsafe(24)
+    response = render(request, name, status_code=status_code, form_token=token, **context)
+    response.set_cookie(CSRF_COOKIE, token, max_age=3600, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+def _check_anonymous_form(request, csrf_token):
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not secrets.compare_digest(cookie, csrf_token or ""):
+        raise Forbidden("The form expired or came from another site; reload the page and try again.")
+
+
+def _signed_in(request, user_id, next_path):
+    response = RedirectResponse(_local(next_path), status_code=303)
+    start_browser_session(request, response, user_id)
+    return response
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, user: OptionalUser, next: str = "/"):
+    return _anonymous_form(request, "signup.html", user=user, next=_local(next), username="", errors=[])
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+           password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+           next: Annotated[str, Form()] = "/"):
+    _check_anonymous_form(request, csrf_token)
+    try:
+        body = RegisterIn(username=username, password=password)
+        user = users.register_user(session, username=body.username, password=body.password)
+    except ValidationError as error:
+        messages = {"username": "Usernames are 3 to 32 letters, digits, '_', '.' or '-'.",
+                    "password": "Passwords are 8 to 256 characters."}
+        errors = sorted({messages[str(e["loc"][0])] for e in error.errors()})
+        return _anonymous_form(request, "signup.html", status_code=422, next=_local(next), username=username,
+                               errors=errors)
+    except AppError as error:
+        return _anonymous_form(request, "signup.html", status_code=error.status, next=_local(next),
+                               username=username, errors=[error.detail])
+    session.commit()
+    return _signed_in(request, user.id, next)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalUser, next: str = "/"):
+    return _anonymous_form(request, "login.html", user=user, next=_local(next), username="", errors=[])
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "/"):
+    _check_anonymous_form(request, csrf_token)
+    try:
+        user = users.authenticate(session, username=username, password=password,
+                                  address=request.client.host if request.client else "?",
+                                  limiter=request.app.state.login_limiter)
+    except AppError as error:
+        response = _anonymous_form(request, "login.html", status_code=error.status, next=_local(next),
+                                   username=username, errors=[error.detail])
+        response.headers.update(error.headers)
+        return response
+    return _signed_in(request, user.id, next)
+
+
+@router.post("/logout")
+def logout(user: OptionalUser):
+    # OptionalUser has checked the form's CSRF token: another site cannot sign a visitor out.
+    response = RedirectResponse("/", status_code=303)
+    end_browser_session(response)
+    return response
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request, session: SessionDep, admin: AdminUser):
+    rows = problems.list_problems(session, user=admin, include_drafts=True)
+    return render(request, "admin/problems.html", user=admin, problems=rows)
+
+
+@router.get("/admin/problems/new", response_class=HTMLResponse)
+def admin_new_problem(request: Request, admin: AdminUser):
+    return render(request, "admin/edit.html", user=admin, fields=None, page_data=script_json({"fields": None}),
+                  editor_ready=EDITOR_BUNDLE.is_file(), published=False)
+
+
+@router.get("/admin/problems/{slug}/edit", response_class=HTMLResponse)
+def admin_edit_problem(slug: str, request: Request, session: SessionDep, admin: AdminUser):
+    problem = problems.get_problem(session, slug=slug, user=admin)
+    fields = problems.fields_of_version(problem.current_version)
+    return render(request, "admin/edit.html", user=admin, fields=fields, version=problem.current_version.number,
+                  published=problem.published, page_data=script_json({"fields": fields}),
+                  editor_ready=EDITOR_BUNDLE.is_file())

@@ -1,0 +1,66 @@
+// Shared by every page: calls to the REST API with the session's CSRF token, and small DOM helpers.
+"use strict";
+
+const jj = (() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(typeof detail === "string" ? detail : ApiError.describe(detail));
+      this.status = status;
+    }
+    // FastAPI's validation errors are a list of {loc, msg}; say which field and what is wrong.
+    static describe(detail) {
+      if (!Array.isArray(detail)) return JSON.stringify(detail);
+      return detail.map((e) => `${(e.loc || []).filter((p) => p !== "body").join(".")}: ${e.msg}`).join("; ");
+    }
+  }
+
+  // fetch() a JSON endpoint; resolves to the parsed body, rejects with ApiError and the server's words.
+  async function api(method, url, body) {
+    const headers = { Accept: "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+    const options = { method, headers, credentials: "same-origin" };
+    if (body instanceof FormData) options.body = body;
+    else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, options);
+    } catch (error) {
+      throw new ApiError(0, "The server cannot be reached; check your connection and try again.");
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (error) { data = { detail: text.slice(0, 300) }; }
+    if (!response.ok) {
+      let detail = data?.detail ?? `${response.status} ${response.statusText}`;
+      if (response.status === 401) detail = "Your session has ended; sign in again.";
+      throw new ApiError(response.status, detail);
+    }
+    return data;
+  }
+
+  // el("td", {class: "x", dataset: {check: "grad"}}, "text", childNode, …)
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "dataset") Object.assign(node.dataset, value);
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const pageData = () => JSON.parse(document.getElementById("page-data")?.textContent || "{}");
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  return { api, ApiError, el, pageData, sleep };
+})();

@@ -1,0 +1,139 @@
+// Renders a submission's report: the verdict, then a table of cases × checks × transforms (each cell
+// green or red with its message and hint), failing details, output, and the module error if any.
+"use strict";
+
+const verdicts = (() => {
+  const { api, el, sleep } = jj;
+  const CHECK_NAMES = {
+    value: "value", grad: "grad", vjp: "VJP", jvp: "JVP", vmap: "vmap", vmap_grad: "vmap∘grad",
+  };
+  const TRANSFORM_NAMES = { eager: "eager", jit: "jit", grad_of_jit: "grad(jit)" };
+  const PLAIN = {
+    ACCEPTED: "Accepted", WRONG_ANSWER: "Wrong answer", COMPILATION_ERROR: "Compilation error",
+    RUNTIME_ERROR: "Runtime error", TIME_LIMIT_EXCEEDED: "Time limit exceeded",
+    MEMORY_LIMIT_EXCEEDED: "Memory limit exceeded", OUTPUT_LIMIT_EXCEEDED: "Output limit exceeded",
+    INTERNAL_ERROR: "Internal error (not your code)",
+  };
+
+  function columnsOf(checks) {
+    const columns = [];
+    for (const c of checks) {
+      if (!columns.some((k) => k.check === c.check && k.transform === c.transform)) {
+        columns.push({ check: c.check, transform: c.transform });
+      }
+    }
+    return columns;
+  }
+
+  function table(report) {
+    const checks = report.checks || [];
+    if (!checks.length) return null;
+    const columns = columnsOf(checks);
+    const groups = [];
+    for (const col of columns) {
+      const last = groups[groups.length - 1];
+      if (last && last.check === col.check) last.span += 1;
+      else groups.push({ check: col.check, span: 1 });
+    }
+    const byKey = new Map(checks.map((c) => [`${c.case}\u0000${c.check}\u0000${c.transform}`, c]));
+    const cases = [...new Set(checks.map((c) => c.case))];
+    const sampleOf = new Map(checks.map((c) => [c.case, c.sample]));
+    const head = el("thead", {},
+      el("tr", {}, el("th", { scope: "col", rowspan: 2 }, "Case"),
+        groups.map((g) => el("th", { scope: "colgroup", colspan: g.span }, CHECK_NAMES[g.check] || g.check))),
+      el("tr", {}, columns.map((c) => el("th", { scope: "col", class: "transform" },
+        TRANSFORM_NAMES[c.transform] || c.transform))));
+    const body = el("tbody", {}, cases.map((name) => el("tr", {},
+      el("th", { scope: "row" }, name, sampleOf.get(name) ? "" : el("small", { class: "muted" }, " hidden")),
+      columns.map((col) => {
+        const c = byKey.get(`${name}\u0000${col.check}\u0000${col.transform}`);
+        if (!c) return el("td", { class: "cell none" }, "");
+        const ok = c.status === "passed";
+        const title = ok ? "passed" : [c.message, c.hint].filter(Boolean).join("\n\nHint: ");
+        return el("td", {
+          class: `cell ${ok ? "pass" : "fail"}`, title,
+          dataset: { case: name, check: c.check, transform: c.transform, status: c.status },
+        }, el("span", { "aria-hidden": "true" }, ok ? "✓" : "✗"),
+        el("span", { class: "visually-hidden" }, ok ? "passed" : `failed: ${c.message}`));
+      }))));
+    return el("div", { class: "table-scroll" }, el("table", { class: "checks", "data-testid": "checks-table" }, head, body));
+  }
+
+  function failures(report) {
+    const failed = (report.checks || []).filter((c) => c.status !== "passed");
+    if (!failed.length) return null;
+    const shown = failed.slice(0, 12);
+    return el("div", { class: "failures" },
+      el("h3", {}, `What failed (${failed.length} of ${report.checks.length} checks)`),
+      el("ul", {}, shown.map((c) => el("li", { "data-testid": "failure" },
+        el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
+        ": ", c.message,
+        (c.expected || c.got) ? el("pre", { class: "arrays" },
+          (c.expected || []).map((t) => `expected  ${t}\n`).join(""),
+          (c.got || []).map((t) => `got       ${t}\n`).join("")) : null,
+        c.traceback ? el("details", {}, el("summary", {}, "Traceback"), el("pre", {}, c.traceback)) : null))),
+      failed.length > shown.length ? el("p", { class: "muted" }, `… and ${failed.length - shown.length} more.`) : null);
+  }
+
+  function render(submission, target) {
+    const { verdictEl, statusEl, bodyEl } = target;
+    const report = submission.report || {};
+    if (submission.status !== "judged") {
+      verdictEl.textContent = "";
+      verdictEl.className = "verdict";
+      statusEl.textContent = submission.status === "running" ? "Judging…" : "Waiting in the queue…";
+      bodyEl.replaceChildren(el("div", { class: "spinner", "aria-hidden": "true" }));
+      return;
+    }
+    verdictEl.textContent = submission.verdict;
+    verdictEl.className = `verdict ${submission.verdict.toLowerCase()}`;
+    verdictEl.title = PLAIN[submission.verdict] || "";
+    const timings = report.timings || {};
+    statusEl.textContent = [
+      PLAIN[submission.verdict],
+      submission.mode === "run" ? "sample cases" : submission.mode === "submit" ? "every case" : "",
+      report.device?.platform ? `on ${report.device.platform}` : "",
+      timings.wall_s !== undefined ? `${timings.wall_s.toFixed(2)} s` : "",
+    ].filter(Boolean).join(" · ");
+    const parts = [el("p", { class: "summary", "data-testid": "summary" }, report.summary || "")];
+    const moduleError = report.module_error;
+    if (moduleError) {
+      parts.push(el("div", { class: "module-error", "data-testid": "module-error" },
+        el("p", {}, el("strong", {}, `${moduleError.error_type}: `), moduleError.message),
+        moduleError.traceback ? el("pre", {}, moduleError.traceback) : null));
+    }
+    if ((report.hints || []).length) {
+      parts.push(el("div", { class: "report-hints", "data-testid": "report-hints" }, el("h3", {}, "Hints"),
+        el("ul", {}, report.hints.map((h) => el("li", {}, h)))));
+    }
+    parts.push(table(report), failures(report));
+    const output = report.output || {};
+    if (output.shown && (output.stdout_tail || output.stderr_tail)) {
+      parts.push(el("h3", {}, "Output"), el("pre", { class: "output", "data-testid": "output" },
+        (output.stdout_tail || "") + (output.stderr_tail || "")));
+    } else if (output.bytes) {
+      parts.push(el("p", { class: "muted" }, `Printed ${output.bytes} bytes; output is shown for Run (sample cases) only.`));
+    }
+    bodyEl.replaceChildren(...parts.filter(Boolean));
+  }
+
+  // Poll a submission until it is judged, rendering each state; resolves to the judged submission.
+  async function follow(id, target, { interval = 500 } = {}) {
+    for (let wait = interval; ; wait = Math.min(wait * 1.2, 2000)) {
+      const submission = await api("GET", `/api/submissions/${id}`);
+      render(submission, target);
+      if (submission.status === "judged") return submission;
+      await sleep(wait);
+    }
+  }
+
+  function targetIn(root = document) {
+    return {
+      verdictEl: root.querySelector("#verdict"),
+      statusEl: root.querySelector("#result-status"),
+      bodyEl: root.querySelector("#result-body"),
+    };
+  }
+
+  return { render, follow, targetIn };
+})();
