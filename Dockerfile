@@ -2,6 +2,14 @@
 # One image for the API and the workers: `docker run IMAGE serve …` or `docker run IMAGE worker`.
 # JAX_EXTRA=cuda12 builds the GPU worker's image (jax with CUDA wheels) from the same file.
 
+# The pages' code editor (CodeMirror 6), bundled from the npm packages pinned by package-lock.json.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/src ./src
+RUN npm run --silent build
+
 FROM python:3.11-slim-bookworm AS build
 ARG JAX_EXTRA=cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -9,6 +17,7 @@ WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
 COPY grader ./grader
 COPY app ./app
+COPY --from=frontend /src/app/web/static/build ./app/web/static/build
 # Pinned by constraints.txt: the image holds the versions the test suite ran with.
 RUN python -m venv /opt/jaxjudge \
  && /opt/jaxjudge/bin/pip install --constraint constraints.txt . "jax[${JAX_EXTRA}]"

@@ -1,13 +1,16 @@
 # make run: install and start jaxjudge on http://127.0.0.1:8000.  make test: install and run every test.
 VENV := .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := bubblewrap:bwrap
-# The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root).
-TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb
+# bubblewrap is the sandbox; Node.js and npm build the pages' code editor (CodeMirror) at install time.
+SYSTEM_PACKAGES := bubblewrap:bwrap nodejs:node npm:npm
+# The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root) and drive
+# Debian's Chromium through Playwright.
+TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb chromium:chromium
+EDITOR_BUNDLE := app/web/static/build/editor.js
 
 .PHONY: install run test validate bench
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(EDITOR_BUNDLE)
 	@scripts/system-packages.sh $(SYSTEM_PACKAGES)
 
 $(VENV)/.installed: pyproject.toml
@@ -16,6 +19,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --constraint constraints.txt -e '.[test]'
 	touch $@
+
+# Front-end packages come from npm, pinned by frontend/package-lock.json; the bundle is a build output.
+$(EDITOR_BUNDLE): frontend/package.json frontend/package-lock.json frontend/src/editor.js
+	@scripts/system-packages.sh $(SYSTEM_PACKAGES)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 run: install
 	$(VENV)/bin/jaxjudge serve

@@ -41,6 +41,7 @@ class LiveServer:
     """jaxjudge's app under uvicorn on a free port, in this process, with N embedded workers."""
 
     def __init__(self, settings, session_factory, workers):
+        self.session_factory = session_factory
         self.wakeup, self.stop = Wakeup(), threading.Event()
         _, read_factory = make_session_factories(settings.resolved_database_url())
         app = create_app(settings=settings, session_factory=session_factory, read_session_factory=read_factory,

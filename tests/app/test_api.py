@@ -17,6 +17,10 @@ def database_url(tmp_path):  # these tests run on SQLite; test_postgres.py repea
     return f"sqlite:///{tmp_path / 'api.db'}"
 
 
+def server_session(server):
+    return server.session_factory()
+
+
 @pytest.fixture
 def admin_headers(server, session_factory):
     with session_factory() as session:
@@ -224,6 +228,7 @@ class TestAdmin:
         ("POST", "/api/admin/problems/clip-passthrough/publish"),
         ("POST", "/api/admin/problems/clip-passthrough/unpublish"),
         ("POST", "/api/admin/problems/clip-passthrough/rejudge"), ("POST", "/api/admin/submissions/1/rejudge"),
+        ("GET", "/api/admin/problems/clip-passthrough"), ("POST", "/api/admin/preview"),
     ])
     def test_every_admin_endpoint_refuses_others(self, server, method, path):
         with server.client() as anonymous:
@@ -262,6 +267,40 @@ class TestAdmin:
             rejudged = client.post(f"/api/admin/submissions/{sid}/rejudge", headers=admin_headers).json()
             assert rejudged == {"requeued": 1}
             assert wait_judged(client, sid, user)["verdict"] == "ACCEPTED"
+
+    def test_fields_round_trip_to_the_same_problem(self, server, admin_headers):
+        # GET the fields of a package written by hand, PUT them back: a new version (problem.toml is
+        # rewritten without comments) that the grader reads as the same problem; a second PUT changes nothing.
+        import grader
+
+        with server.client() as client:
+            fields = client.get("/api/admin/problems/clip-passthrough", headers=admin_headers).json()
+            assert fields["cases"][5]["args"][0]["values"][:3] == ["nan", "inf", "-inf"]  # JSON has no NaN
+            assert len(fields["examples"]) == 18
+            first = client.put("/api/admin/problems/clip-passthrough", json=fields, headers=admin_headers).json()
+            again = client.put("/api/admin/problems/clip-passthrough", json=fields, headers=admin_headers).json()
+            assert (first["version"], first["changed"], again["version"], again["changed"]) == (2, True, 2, False)
+        original = grader.load_problem(CLIP)
+        with server_session(server) as session:
+            from app.models import Problem
+            from app.problems.service import grader_problem
+
+            stored = grader_problem(session.query(Problem).filter_by(slug="clip-passthrough").one().current_version)
+        for name in ("entry", "limits", "tolerances", "wrong_answer_hints", "hints", "statement", "starter"):
+            assert getattr(stored, name) == getattr(original, name), name
+        # repr, because NaN != NaN: the cases must hold NaN in the same places.
+        assert repr([c.to_json() for c in stored.cases]) == repr([c.to_json() for c in original.cases])
+        assert {(e.name, e.expected, e.source) for e in stored.examples} == \
+               {(e.name, e.expected, e.source) for e in original.examples}
+
+    def test_preview_renders_markdown_safely(self, server, admin_headers):
+        with server.client() as client:
+            html = client.post("/api/admin/preview", headers=admin_headers, json={
+                "markdown": "**b** <img src=x onerror=alert(1)> [x](javascript:alert(1))\n\n```python\nx = 1\n```"}).json()["html"]
+        assert "<strong>b</strong>" in html
+        assert "<img" not in html and "&lt;img" in html
+        assert 'href="javascript' not in html
+        assert '<span class="n">x</span>' in html  # highlighted
 
     def test_zip_import_creates_a_version(self, server, admin_headers, tmp_path):
         import io
