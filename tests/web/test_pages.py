@@ -60,7 +60,9 @@ class TestLearner:
         assert "upstream gradient through unchanged" in grad_cell.get_attribute("title")  # the hint
         assert "upstream gradient" in page.get_by_test_id("report-hints").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "problem-page-wrong-answer.png"))
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "problem-page-wrong-answer.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 1250})  # docs/images/ has a copy
 
     def test_run_shows_sample_feedback_and_output(self, page):
         sign_up(page, "linus")

@@ -102,11 +102,12 @@ const verdicts = (() => {
         el("p", {}, el("strong", {}, `${moduleError.error_type}: `), moduleError.message),
         moduleError.traceback ? el("pre", {}, moduleError.traceback) : null));
     }
+    parts.push(table(report));
     if ((report.hints || []).length) {
       parts.push(el("div", { class: "report-hints", "data-testid": "report-hints" }, el("h3", {}, "Hints"),
         el("ul", {}, report.hints.map((h) => el("li", {}, h)))));
     }
-    parts.push(table(report), failures(report));
+    parts.push(failures(report));
     const output = report.output || {};
     if (output.shown && (output.stdout_tail || output.stderr_tail)) {
       parts.push(el("h3", {}, "Output"), el("pre", { class: "output", "data-testid": "output" },
