@@ -101,7 +101,8 @@ def submission_page(submission_id: int, request: Request, session: SessionDep, u
 
 def _anonymous_form(request, name, *, status_code=200, **context):
     """A sign-up or sign-in form with a fresh double-submit CSRF token."""
-    token = secrets.token_urlsafe(24)
+    # An existing token is kept, so that two open sign-in tabs both still work.
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(request, name, status_code=status_code, form_token=token, **context)
     response.set_cookie(CSRF_COOKIE, token, max_age=3600, samesite="lax", secure=request.url.scheme == "https")
     return response

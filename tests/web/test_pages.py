@@ -189,6 +189,16 @@ class TestForms:
         page.get_by_test_id("signup-submit").click()
         assert "is taken" in page.get_by_test_id("form-error").inner_text()
 
+    def test_sign_in_with_the_keyboard_alone(self, page):
+        sign_up(page, "keyes")
+        page.get_by_test_id("nav-logout").click()
+        page.goto("/login")
+        page.keyboard.type("keyes")  # the username field has focus on arrival
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.get_by_test_id("nav-user").filter(has_text="keyes").wait_for()
+
     def test_sign_in_out_and_wrong_password(self, page):
         sign_up(page, "hopper")
         page.get_by_test_id("nav-logout").click()
@@ -249,7 +259,7 @@ class TestLayout:
 
 def fill_new_problem(page, slug):
     page.get_by_test_id("admin-slug").fill(slug)
-    page.get_by_test_id("admin-title").fill("Double it")
+    page.get_by_test_id("admin-title").fill("Double <i>it</i>")
     page.get_by_test_id("admin-tags").fill("warm-up, grad")
     page.get_by_test_id("admin-statement").fill(
         "# Double it\n\nWrite `solve(x)` returning `2 * x`.\n\n<script>window.pwned = 1</script>\n")
@@ -269,6 +279,7 @@ class TestAdmin:
         sign_in(author, *admin)
         author.get_by_test_id("nav-admin").click()
         author.get_by_test_id("admin-new-problem").click()
+        author.locator("#problem-form[data-ready]").wait_for()
         fill_new_problem(author, "double-it")
         assert "<script>" in author.get_by_test_id("admin-preview").inner_text()  # shown as text, not run
         author.get_by_test_id("admin-save").click()
@@ -290,6 +301,7 @@ class TestAdmin:
         author.get_by_test_id("admin-state").filter(has_text="published").wait_for()
 
         learner.goto("/")
+        assert learner.get_by_test_id("problem-link-double-it").inner_text() == "Double <i>it</i>"  # text, not markup
         learner.get_by_test_id("problem-link-double-it").click()
         assert "returning" in learner.get_by_test_id("statement").inner_text()
         assert "window.pwned" in learner.get_by_test_id("statement").inner_text()
@@ -330,6 +342,7 @@ class TestAdmin:
         sign_in(page, *admin)
         page.goto("/admin")
         page.get_by_test_id("admin-edit-clip-passthrough").click()
+        page.locator("#problem-form[data-ready]").wait_for()
         assert page.get_by_test_id("admin-slug").input_value() == "clip-passthrough"
         assert "worked-example" in page.get_by_test_id("admin-cases").input_value()
         assert page.get_by_test_id("admin-example").count() == 18

@@ -205,4 +205,6 @@
   $("publish-button").addEventListener("click", () => setPublished(true));
   $("unpublish-button").addEventListener("click", () => setPublished(false));
   if (!creating) followValidation().catch((error) => say(error.message, "bad"));
+  $("save-button").disabled = false;  // disabled in the page until here, so an early click cannot post the form natively
+  form.dataset.ready = "1";  // every field holds the stored value
 })();
