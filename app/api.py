@@ -23,6 +23,61 @@ MAX_BODY_BYTES = 1 << 20           # JSON bodies: a 64 KiB source with room for 
 MAX_UPLOAD_BYTES = 9 << 20         # package zips (/api/admin/problems/import)
 
 
+def body_limit_for(path):
+    return MAX_UPLOAD_BYTES if path.endswith("/import") else MAX_BODY_BYTES
+
+
+class BodySizeLimit:
+    """413 for a body over the limit, before the app parses it: by Content-Length when there is one, else
+    by counting the bytes of a chunked upload as they arrive (a body without a length is no way round)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = body_limit_for(scope["path"])
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > limit:
+                return await _too_large(send, limit)
+            return await self.app(scope, receive, send)
+        received, exceeded, started = 0, False, False
+
+        async def counted_receive():
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    return {"type": "http.disconnect"}  # the app stops reading (ClientDisconnect)
+            return message
+
+        async def guarded_send(message):
+            nonlocal started
+            if exceeded and not started:
+                return  # the 413 below answers instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _too_large(send, limit)
+
+
+async def _too_large(send, limit):
+    response = JSONResponse({"detail": f"The request body is over {limit} bytes.", "code": "payload_too_large"},
+                            status_code=413)
+    await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
 def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None):
     app = FastAPI(title="jaxjudge", version="0.1.0",
                   description="An online judge for JAX: values and derivatives, under jit, in a sandbox.")
@@ -59,14 +114,7 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         return JSONResponse({"detail": error.detail, "code": "unprocessable" if status == 422 else "http_error"},
                             status_code=status, headers=getattr(error, "headers", None))
 
-    @app.middleware("http")
-    async def _cap_body(request: Request, call_next):
-        limit = MAX_UPLOAD_BYTES if request.url.path.endswith("/import") else MAX_BODY_BYTES
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse({"detail": f"The request body is over {limit} bytes.", "code": "payload_too_large"},
-                                status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodySizeLimit)
 
     @app.get("/healthz", tags=["service"])
     def healthz():

@@ -182,6 +182,27 @@ class TestSubmissions:
                                    headers={**headers, "content-type": "application/json"})
             assert response.status_code == 413
 
+    @pytest.mark.parametrize("path, kind", [
+        ("/api/auth/register", "application/json"), (SUBMIT, "application/json"),
+        ("/signup", "application/x-www-form-urlencoded"),
+        ("/api/admin/problems/import", "multipart/form-data; boundary=x")])
+    def test_chunked_body_without_a_length_is_capped_too(self, server, admin_headers, path, kind):
+        # No Content-Length: the bytes are counted as they arrive. 10 MiB is over every limit (1 MiB; 9 for zips).
+        def chunks():
+            if kind.startswith("multipart"):  # a well-formed start, so the parser reads on
+                yield (b'--x\r\nContent-Disposition: form-data; name="package"; filename="p.zip"\r\n'
+                       b"Content-Type: application/zip\r\n\r\n")
+            for _ in range(160):
+                yield b" " * (64 << 10)
+
+        with server.client() as client:
+            response = client.post(path, content=chunks(), headers={**admin_headers, "content-type": kind})
+            assert response.request.headers.get("transfer-encoding") == "chunked"
+            assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+            small = client.post("/api/auth/register", content=iter([b'{"username": "chunky", ', b'"password": "long enough 1"}']),
+                                headers={"content-type": "application/json"})
+            assert small.status_code == 201  # a chunked body under the limit goes through
+
     def test_too_many_in_flight_is_429_with_retry_after(self, server_factory, settings):
         server = server_factory(workers=0)  # nothing judges: submissions stay queued
         with server.client() as client:
