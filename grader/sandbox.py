@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import _cgroup, _runtime
+from . import _cgroup, _runtime, _seccomp
 
 HARNESS_DIR = Path(__file__).resolve().parent / "sandboxed"
 SANDBOX_UID = 65534
@@ -81,7 +81,7 @@ def bwrap_path():
     return path
 
 
-def build_command(limits, device, result_fd):
+def build_command(limits, device, result_fd, seccomp_fd=None):
     """The bwrap argv that runs the harness. Pure: reads the host layout, starts nothing."""
     interpreter, prefix, hidden_sites = _runtime.python_runtime()
     args = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
@@ -138,6 +138,8 @@ def build_command(limits, device, result_fd):
         args += ["--setenv", name, value]
     if inside(interpreter) is None:
         raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", "/tmp", "--", str(inside(interpreter)), "-I", "-S", "-c", _BOOT, str(result_fd)]
     return args
 
@@ -170,11 +172,13 @@ class Sandbox:
     def __init__(self, limits=Limits(), device="cpu"):
         self.limits, self.device = limits, device
         self._result_read, result_write = os.pipe()
+        seccomp_fd = _seccomp.program_fd() if _seccomp.supported() else None
+        child_fds = (result_write,) + ((seccomp_fd,) if seccomp_fd is not None else ())
         try:
-            command = build_command(limits, device, result_write)
+            command = build_command(limits, device, result_write, seccomp_fd)
         except BaseException:
-            os.close(self._result_read)
-            os.close(result_write)
+            for fd in (self._result_read,) + child_fds:
+                os.close(fd)
             raise
         self._cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
         nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
@@ -182,7 +186,7 @@ class Sandbox:
         try:
             self._proc = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(result_write,), start_new_session=True,
+                pass_fds=child_fds, start_new_session=True,
                 # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
                 # either, so /proc/1/environ holds no secret of the worker's.
                 env={},
@@ -192,7 +196,8 @@ class Sandbox:
             self._remove_cgroup()
             raise SandboxUnavailable(f"could not start bubblewrap: {error}") from error
         finally:
-            os.close(result_write)
+            for fd in child_fds:
+                os.close(fd)
 
     def alive(self):
         return self._proc.poll() is None

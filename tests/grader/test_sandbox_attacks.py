@@ -6,6 +6,7 @@ ATTACK_LIMITS (the policy object, lowered for speed).
 """
 
 import json
+import platform
 import socket
 import threading
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import _seccomp
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
 
@@ -239,3 +241,59 @@ def test_xla_compile_time_bomb(judge_samples):
               ).encode()
     report = judged(judge_samples, source, "TIME_LIMIT_EXCEEDED")
     assert report["verdict"] == "TIME_LIMIT_EXCEEDED"
+
+
+@pytest.mark.skipif(not _seccomp.supported(), reason=f"no seccomp table for {platform.machine()}")
+def test_kernel_interfaces_outside_the_allow_list_answer_eperm(judge_samples):
+    # Each call would do something without the filter: unshare(0) and ptrace(PTRACE_TRACEME) succeed,
+    # io_uring_setup and perf_event_open fail with EFAULT on a NULL pointer, setns(-1) with EBADF.
+    table = {name: _seccomp.DENIED_SYSCALLS[name][0 if platform.machine() == "x86_64" else 1]
+             for name in ("unshare", "ptrace", "io_uring_setup", "perf_event_open", "setns", "keyctl", "bpf",
+                          "userfaultfd", "mount")}
+    calls = {"unshare": (0,), "ptrace": (0, 0, 0, 0), "io_uring_setup": (1, 0), "perf_event_open": (0, 0, -1, -1, 0),
+             "setns": (-1, 0), "keyctl": (0, -3, 0), "bpf": (0, 0, 0), "userfaultfd": (0,), "mount": (0, 0, 0, 0, 0)}
+    probe = ("import ctypes, platform\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+             f"for name, nr, args in {[(n, table[n], calls[n]) for n in table]!r}:\n"
+             "    result = libc.syscall(nr, *args)\n"
+             "    print('SYSCALL', name, result, ctypes.get_errno())\n"
+             "if platform.machine() == 'x86_64':\n"
+             "    print('SYSCALL x32_getpid', libc.syscall(0x40000000 | 39), ctypes.get_errno())\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    lines = [line.split() for line in report["output"]["stdout_tail"].splitlines() if line.startswith("SYSCALL")]
+    outcomes = {name: (int(result), int(errno)) for _, name, result, errno in lines}
+    expected = set(table) | ({"x32_getpid"} if platform.machine() == "x86_64" else set())
+    assert set(outcomes) == expected
+    assert all(outcome == (-1, 1) for outcome in outcomes.values()), outcomes  # -1, EPERM
+
+
+def test_seccomp_program_denies_exactly_the_listed_numbers():
+    # Run the classic-BPF program by hand: a check on the filter itself, independent of any kernel.
+    import struct
+
+    if not _seccomp.supported():
+        pytest.skip(f"no seccomp table for {platform.machine()}")
+    machine = platform.machine()
+    column, audit_arch = _seccomp._ARCHES[machine]
+    code = _seccomp.program()
+    insns = [struct.unpack("=HBBI", code[i:i + 8]) for i in range(0, len(code), 8)]
+
+    def run(nr, arch=audit_arch):
+        pc, acc = 0, 0
+        while True:
+            op, jt, jf, k = insns[pc]
+            if op == 0x20:
+                acc = nr if k == 0 else arch
+            elif op == 0x15:
+                pc += jt if acc == k else jf
+            elif op == 0x35:
+                pc += jt if acc >= k else jf
+            elif op == 0x06:
+                return k
+            pc += 1
+
+    denied = {pair[column] for pair in _seccomp.DENIED_SYSCALLS.values() if pair[column] is not None}
+    for nr in range(0, 600):
+        assert run(nr) == (0x00050001 if nr in denied else 0x7FFF0000), nr
+    assert run(39, arch=0x40000003) == 0x00050001  # i386 is refused whatever the number
+    if machine == "x86_64":
+        assert run(0x40000000 | 39) == 0x00050001
