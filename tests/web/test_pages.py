@@ -323,6 +323,22 @@ class TestAdmin:
         page.get_by_test_id("admin-message").filter(has_text="wrong verdict").wait_for()
         assert page.get_by_test_id("admin-state").inner_text() == "draft"
 
+    def test_admin_opens_a_learners_submission_and_rejudges_it(self, new_page, admin):
+        learner, author = new_page(), new_page()
+        sign_up(learner, "pupil")
+        open_clip(learner)
+        replace_code(learner, PLAIN_CLIP)
+        learner.get_by_test_id("run-button").click()
+        wait_verdict(learner)
+        submission_url = learner.locator("#my-submissions a").first.get_attribute("href")
+        sign_in(author, *admin)
+        author.goto(submission_url)
+        assert wait_verdict(author) == "WRONG_ANSWER"
+        author.get_by_test_id("rejudge-button").click()
+        author.get_by_test_id("result-status").filter(has_text=re.compile("queue|Judging")).wait_for()
+        assert wait_verdict(author) == "WRONG_ANSWER"
+        assert learner.goto(submission_url).ok and learner.get_by_test_id("rejudge-button").count() == 0
+
     def test_bad_fields_get_a_clear_error_and_nothing_is_saved(self, page, admin):
         sign_in(page, *admin)
         page.goto("/admin/problems/new")

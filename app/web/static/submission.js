@@ -1,7 +1,17 @@
-// The submission page: follows the verdict until it is judged.
+// The submission page: follows the verdict until it is judged; admins can rejudge it.
 "use strict";
 (() => {
   const { id } = jj.pageData();
   const target = verdicts.targetIn();
-  verdicts.follow(id, target).catch((error) => { target.statusEl.textContent = error.message; });
+  const follow = () => verdicts.follow(id, target).catch((error) => { target.statusEl.textContent = error.message; });
+  follow();
+  const rejudge = document.getElementById("rejudge-button");
+  rejudge?.addEventListener("click", async () => {
+    rejudge.disabled = true;
+    try {
+      await jj.api("POST", `/api/admin/submissions/${id}/rejudge`);
+      await follow();
+    } catch (error) { target.statusEl.textContent = error.message; }
+    rejudge.disabled = false;
+  });
 })();
