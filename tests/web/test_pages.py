@@ -38,7 +38,7 @@ class TestLearner:
         assert page.locator("#my-submissions tr").first.inner_text().count("ACCEPTED") == 1
         # After an ACCEPTED, the solution is shown without asking; the list marks the problem solved.
         page.get_by_test_id("solution-button").click()
-        assert "custom_jvp" in page.get_by_test_id("solution-code").inner_text()
+        page.get_by_test_id("solution-code").filter(has_text="custom_jvp").wait_for()
         page.goto("/")
         assert page.get_by_test_id("solved-clip-passthrough").is_visible()
         assert page.errors == []
@@ -59,6 +59,10 @@ class TestLearner:
         assert "expected 1.0, got 0.0" in grad_cell.get_attribute("title")
         assert "upstream gradient through unchanged" in grad_cell.get_attribute("title")  # the hint
         assert "upstream gradient" in page.get_by_test_id("report-hints").inner_text()
+        grad_cell.focus()  # by keyboard (or a tap): the cell's details open under the table
+        page.keyboard.press("Enter")
+        detail = page.get_by_test_id("cell-detail").inner_text()
+        assert "worked-example" in detail and "got" in detail and "Hint:" in detail
         ARTIFACTS.mkdir(exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(ARTIFACTS / "problem-page-wrong-answer.png"), full_page=True,

@@ -50,13 +50,37 @@ const verdicts = (() => {
         if (!c) return el("td", { class: "cell none" }, "");
         const ok = c.status === "passed";
         const title = ok ? "passed" : [c.message, c.hint].filter(Boolean).join("\n\nHint: ");
-        return el("td", {
+        const cell = el("td", {
           class: `cell ${ok ? "pass" : "fail"}`, title,
           dataset: { case: name, check: c.check, transform: c.transform, status: c.status },
         }, el("span", { "aria-hidden": "true" }, ok ? "✓" : "✗"),
         el("span", { class: "visually-hidden" }, ok ? "passed" : `failed: ${c.message}`));
+        if (!ok) {  // keyboard and touch: a failed cell opens its details under the table
+          cell.tabIndex = 0;
+          cell.setAttribute("role", "button");
+          const open = () => showDetail(cell, c);
+          cell.addEventListener("click", open);
+          cell.addEventListener("keydown", (event) => {
+            if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
+          });
+        }
+        return cell;
       }))));
-    return el("div", { class: "table-scroll" }, el("table", { class: "checks", "data-testid": "checks-table" }, head, body));
+    return el("div", {},
+      el("div", { class: "table-scroll" }, el("table", { class: "checks", "data-testid": "checks-table" }, head, body)),
+      el("div", { class: "cell-detail", "data-testid": "cell-detail", "aria-live": "polite", hidden: true }));
+  }
+
+  function showDetail(cell, c) {
+    const box = cell.closest(".table-scroll").nextElementSibling;
+    box.hidden = false;
+    box.replaceChildren(
+      el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
+      el("p", {}, c.message),
+      (c.expected || c.got) ? el("pre", { class: "arrays" },
+        (c.expected || []).map((t) => `expected  ${t}\n`).join(""),
+        (c.got || []).map((t) => `got       ${t}\n`).join("")) : null,
+      c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), c.hint) : null);
   }
 
   function failures(report) {
