@@ -64,9 +64,13 @@ def new_page(browser, server, request):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # A Content-Security-Policy refusal means the page tried something the policy forbids (or broke).
+        page.on("console", lambda message: "Content Security Policy" in message.text
+                and page.errors.append(message.text))
         return page
 
     yield make
+    refused = [error for context in contexts for page in context.pages for error in page.errors]
     if getattr(request.node, "failed_call", False):
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
@@ -75,6 +79,7 @@ def new_page(browser, server, request):
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{i}-{j}.png"), full_page=True)
     for context in contexts:
         context.close()
+    assert refused == [], "script errors or Content-Security-Policy refusals on the pages"
 
 
 @pytest.fixture

@@ -251,6 +251,17 @@ class TestLayout:
                 .map(e => e.outerHTML.slice(0, 80))""")
             assert unlabelled == [], url
 
+    def test_pages_send_a_content_security_policy(self, page):
+        response = page.goto(CLIP_URL)
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        # An inline script, as an injection would add, is refused by the browser.
+        page.evaluate("""() => { const s = document.createElement('div');
+            s.innerHTML = '<img src=x onerror="window.injected = 1">'; document.body.append(s); }""")
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.injected") is None
+        page.errors.clear()  # that refusal is the point of this test
+
     def test_filters_by_tag_and_difficulty(self, page):
         page.goto("/")
         page.get_by_test_id("filter-difficulty").select_option("hard")
