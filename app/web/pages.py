@@ -11,14 +11,13 @@ import re
 import secrets
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from ..deps import (CSRF_COOKIE, AdminUser, OptionalUser, SessionDep, csrf_token_of, end_browser_session,
+from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, csrf_token_of, end_browser_session,
                     start_browser_session)
 from ..errors import AppError, Forbidden
 from ..problems import service as problems
@@ -60,15 +59,15 @@ SECURITY_HEADERS = {
 
 
 def render(request, name, *, user=None, status_code=200, **context):
-    return templates.TemplateResponse(request, name, {"user": user, "csrf_token": csrf_token_of(request),
-                                                      **context}, status_code=status_code,
-                                      headers=SECURITY_HEADERS)
+    # editor_ready: whether `make install` built the CodeMirror bundle (pages fall back to a textarea).
+    context = {"user": user, "csrf_token": csrf_token_of(request), "editor_ready": EDITOR_BUNDLE.is_file(), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def render_error(request, error: AppError, user=None):
+def render_error(request, error: AppError):
     """The HTML twin of the API's error handler (api.py): same status, same words."""
     titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found"}
-    return render(request, "error.html", user=user, status_code=error.status, message=error.detail,
+    return render(request, "error.html", status_code=error.status, message=error.detail,
                   title=titles.get(error.status, "Something went wrong"))
 
 
@@ -97,19 +96,16 @@ def problem_page(slug: str, request: Request, session: SessionDep, user: Optiona
     detail = problems.problem_detail(session, problem=problem, user=user)
     mine = (submissions.list_submissions(session, user=user, problem_slug=slug, per_page=10)["items"]
             if user else [])
-    page_data = {"slug": slug, "starter": detail["starter"], "user": user.username if user else None,
-                 "hintsTotal": detail["hints_total"], "solved": bool(detail["solved"])}
-    return render(request, "problem.html", user=user, problem=detail, mine=mine,
-                  page_data=script_json(page_data), editor_ready=EDITOR_BUNDLE.is_file())
+    page_data = {"slug": slug, "starter": detail["starter"], "user": user.username if user else None}
+    return render(request, "problem.html", user=user, problem=detail, mine=mine, page_data=script_json(page_data))
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(submission_id: int, request: Request, session: SessionDep, user: OptionalUser):
-    if user is None:
-        return RedirectResponse(f"/login?next={quote(f'/submissions/{submission_id}')}", status_code=303)
+def submission_page(submission_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    # Signed out: CurrentUser's 401 becomes a redirect to sign-in that comes back here (api.py).
     submission = submissions.as_dict(submissions.get_submission(session, user=user, submission_id=submission_id))
-    page_data = {"id": submission_id, "status": submission["status"]}
-    return render(request, "submission.html", user=user, submission=submission, page_data=script_json(page_data))
+    return render(request, "submission.html", user=user, submission=submission,
+                  page_data=script_json({"id": submission_id}))
 
 
 def _anonymous_form(request, name, *, status_code=200, **context):
@@ -198,7 +194,7 @@ def admin_home(request: Request, session: SessionDep, admin: AdminUser):
 @router.get("/admin/problems/new", response_class=HTMLResponse)
 def admin_new_problem(request: Request, admin: AdminUser):
     return render(request, "admin/edit.html", user=admin, fields=None, page_data=script_json({"fields": None}),
-                  editor_ready=EDITOR_BUNDLE.is_file(), published=False)
+                  published=False)
 
 
 @router.get("/admin/problems/{slug}/edit", response_class=HTMLResponse)
@@ -206,5 +202,4 @@ def admin_edit_problem(slug: str, request: Request, session: SessionDep, admin: 
     problem = problems.get_problem(session, slug=slug, user=admin)
     fields = problems.fields_of_version(problem.current_version)
     return render(request, "admin/edit.html", user=admin, fields=fields, version=problem.current_version.number,
-                  published=problem.published, page_data=script_json({"fields": fields}),
-                  editor_ready=EDITOR_BUNDLE.is_file())
+                  published=problem.published, page_data=script_json({"fields": fields}))

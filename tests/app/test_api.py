@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.models import Role
+from app.models import Problem, Role
+from app.problems.service import grader_problem
 from app.users.service import set_admin
 from tests.app.conftest import sign_up, wait_judged
 from tests.conftest import CLIP
@@ -15,10 +16,6 @@ SUBMIT = "/api/problems/clip-passthrough/submissions"
 @pytest.fixture
 def database_url(tmp_path):  # these tests run on SQLite; test_postgres.py repeats the core on PostgreSQL
     return f"sqlite:///{tmp_path / 'api.db'}"
-
-
-def server_session(server):
-    return server.session_factory()
 
 
 @pytest.fixture
@@ -302,10 +299,7 @@ class TestAdmin:
             again = client.put("/api/admin/problems/clip-passthrough", json=fields, headers=admin_headers).json()
             assert (first["version"], first["changed"], again["version"], again["changed"]) == (2, True, 2, False)
         original = grader.load_problem(CLIP)
-        with server_session(server) as session:
-            from app.models import Problem
-            from app.problems.service import grader_problem
-
+        with server.session_factory() as session:
             stored = grader_problem(session.query(Problem).filter_by(slug="clip-passthrough").one().current_version)
         for name in ("entry", "limits", "tolerances", "wrong_answer_hints", "hints", "statement", "starter"):
             assert getattr(stored, name) == getattr(original, name), name

@@ -95,22 +95,22 @@ def admin(session_factory):
     return ADMIN
 
 
-def sign_up(page, username, password=PASSWORD):
+def _through_the_form(page, form, username, password):
+    """From the home page, the nav link to `form` ("signup" or "login"), filled in and sent."""
     page.goto("/")
-    page.get_by_test_id("nav-signup").click()
-    page.get_by_test_id("signup-username").fill(username)
-    page.get_by_test_id("signup-password").fill(password)
-    page.get_by_test_id("signup-submit").click()
+    page.get_by_test_id(f"nav-{form}").click()
+    page.get_by_test_id(f"{form}-username").fill(username)
+    page.get_by_test_id(f"{form}-password").fill(password)
+    page.get_by_test_id(f"{form}-submit").click()
     page.get_by_test_id("nav-user").filter(has_text=username).wait_for()
+
+
+def sign_up(page, username, password=PASSWORD):
+    _through_the_form(page, "signup", username, password)
 
 
 def sign_in(page, username, password):
-    page.goto("/")
-    page.get_by_test_id("nav-login").click()
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("nav-user").filter(has_text=username).wait_for()
+    _through_the_form(page, "login", username, password)
 
 
 def replace_code(page, source, testid="editor"):

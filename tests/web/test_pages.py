@@ -24,6 +24,16 @@ def open_clip(page):
     page.get_by_test_id("editor").locator(".cm-content").wait_for()
 
 
+def run_plain_clip(page, username):
+    """A new user runs plain jnp.clip on clip-passthrough; the address of its submission page."""
+    sign_up(page, username)
+    open_clip(page)
+    replace_code(page, PLAIN_CLIP)
+    page.get_by_test_id("run-button").click()
+    wait_verdict(page)
+    return page.locator("#my-submissions a").first.get_attribute("href")
+
+
 class TestLearner:
     def test_sign_up_solve_and_see_the_solution(self, page):
         sign_up(page, "ada")
@@ -145,14 +155,8 @@ class TestAccessControl:
 
     def test_a_user_cannot_open_another_users_submission(self, new_page):
         owner, other = new_page(), new_page()
-        sign_up(owner, "owner")
-        open_clip(owner)
-        replace_code(owner, PLAIN_CLIP)
-        owner.get_by_test_id("run-button").click()
-        wait_verdict(owner)
-        link = owner.locator("#my-submissions a").first
-        submission_url = link.get_attribute("href")
-        link.click()
+        submission_url = run_plain_clip(owner, "owner")
+        owner.locator("#my-submissions a").first.click()
         assert wait_verdict(owner) == "WRONG_ANSWER"
         assert "jnp.clip" in owner.get_by_test_id("submission-source").inner_text()
 
@@ -340,12 +344,7 @@ class TestAdmin:
 
     def test_admin_opens_a_learners_submission_and_rejudges_it(self, new_page, admin):
         learner, author = new_page(), new_page()
-        sign_up(learner, "pupil")
-        open_clip(learner)
-        replace_code(learner, PLAIN_CLIP)
-        learner.get_by_test_id("run-button").click()
-        wait_verdict(learner)
-        submission_url = learner.locator("#my-submissions a").first.get_attribute("href")
+        submission_url = run_plain_clip(learner, "pupil")
         sign_in(author, *admin)
         author.goto(submission_url)
         assert wait_verdict(author) == "WRONG_ANSWER"

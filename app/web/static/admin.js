@@ -50,15 +50,9 @@
   };
   const start = fields || TEMPLATE;
 
-  function codeEditor(host, doc, label) {
-    if (window.jaxjudgeEditor) return window.jaxjudgeEditor.create(host, { doc, label, onSubmit: () => form.requestSubmit() });
-    const area = el("textarea", { class: "code fallback-editor", spellcheck: "false", "aria-label": label });
-    area.value = doc;
-    host.append(area);
-    return { getText: () => area.value, setText: (t) => { area.value = t; } };
-  }
-  const starter = codeEditor($("f-starter"), start.starter, "Starter code");
-  const reference = codeEditor($("f-reference"), start.reference, "Reference solution");
+  const save = () => form.requestSubmit();
+  const starter = jj.codeEditor($("f-starter"), { doc: start.starter, label: "Starter code", onSubmit: save });
+  const reference = jj.codeEditor($("f-reference"), { doc: start.reference, label: "Reference solution", onSubmit: save });
 
   $("f-slug").value = start.slug;
   $("f-title").value = start.title;

@@ -59,8 +59,22 @@ const jj = (() => {
     return node;
   }
 
+  // A code editor in `host`: CodeMirror when its bundle is built (make install), else a plain textarea, so a
+  // page never loses its editor. Returns {getText, setText, focus}.
+  function codeEditor(host, { doc = "", label, onChange = () => {}, onSubmit = () => {} }) {
+    if (window.jaxjudgeEditor) return window.jaxjudgeEditor.create(host, { doc, label, onChange, onSubmit });
+    const area = el("textarea", { class: "code fallback-editor", spellcheck: "false", "aria-label": label });
+    area.value = doc;
+    area.addEventListener("input", () => onChange(area.value));
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); onSubmit(); }
+    });
+    host.append(area);
+    return { getText: () => area.value, setText: (text) => { area.value = text; }, focus: () => area.focus() };
+  }
+
   const pageData = () => JSON.parse(document.getElementById("page-data")?.textContent || "{}");
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  return { api, ApiError, el, pageData, sleep };
+  return { api, ApiError, codeEditor, el, pageData, sleep };
 })();

@@ -20,24 +20,10 @@
     } catch (error) { /* storage full or disabled: the editor still works */ }
   }
 
-  // CodeMirror when its bundle is built; a plain textarea otherwise (so the page never loses the editor).
-  const host = document.getElementById("editor");
-  const initial = loadDraft() ?? data.starter;
-  let editor;
-  if (window.jaxjudgeEditor) {
-    editor = window.jaxjudgeEditor.create(host, {
-      doc: initial, onChange: saveDraft, onSubmit: () => send("submit"), label: "Your solution (Python)",
-    });
-  } else {
-    const area = el("textarea", { class: "fallback-editor", spellcheck: "false", "aria-label": "Your solution (Python)" });
-    area.value = initial;
-    area.addEventListener("input", () => saveDraft(area.value));
-    area.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); send("submit"); }
-    });
-    host.append(area);
-    editor = { getText: () => area.value, setText: (t) => { area.value = t; }, focus: () => area.focus() };
-  }
+  const editor = jj.codeEditor(document.getElementById("editor"), {
+    doc: loadDraft() ?? data.starter, onChange: saveDraft, onSubmit: () => send("submit"),
+    label: "Your solution (Python)",
+  });
 
   document.getElementById("reset-button").addEventListener("click", () => {
     if (editor.getText() !== data.starter && !window.confirm("Replace your code with the starter code?")) return;

@@ -77,10 +77,16 @@ const verdicts = (() => {
     box.replaceChildren(
       el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
       el("p", {}, c.message),
-      (c.expected || c.got) ? el("pre", { class: "arrays" },
-        (c.expected || []).map((t) => `expected  ${t}\n`).join(""),
-        (c.got || []).map((t) => `got       ${t}\n`).join("")) : null,
+      arrays(c),
       c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), c.hint) : null);
+  }
+
+  // Expected and got of a sample case's check, one array per line (hidden cases carry neither).
+  function arrays(c) {
+    if (!c.expected && !c.got) return null;
+    return el("pre", { class: "arrays" },
+      (c.expected || []).map((t) => `expected  ${t}\n`).join(""),
+      (c.got || []).map((t) => `got       ${t}\n`).join(""));
   }
 
   function failures(report) {
@@ -92,9 +98,7 @@ const verdicts = (() => {
       el("ul", {}, shown.map((c) => el("li", { "data-testid": "failure" },
         el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
         ": ", c.message,
-        (c.expected || c.got) ? el("pre", { class: "arrays" },
-          (c.expected || []).map((t) => `expected  ${t}\n`).join(""),
-          (c.got || []).map((t) => `got       ${t}\n`).join("")) : null,
+        arrays(c),
         c.traceback ? el("details", {}, el("summary", {}, "Traceback"), el("pre", {}, c.traceback)) : null))),
       failed.length > shown.length ? el("p", { class: "muted" }, `… and ${failed.length - shown.length} more.`) : null);
   }
