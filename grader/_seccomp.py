@@ -18,6 +18,10 @@ import struct
 DENIED_SYSCALLS = {
     # reaching into other processes
     "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271), "kcmp": (312, 272),
+    "pidfd_open": (434, 434), "pidfd_send_signal": (424, 424), "pidfd_getfd": (438, 438),
+    # file modes: the sandbox's uid owns what the host's owner of its device nodes owns (bwrap maps it
+    # to the worker's), and chmod through a bind-mounted /dev/null would reach the host's node
+    "chmod": (90, None), "fchmod": (91, 52), "fchmodat": (268, 53), "fchmodat2": (452, 452),
     # large kernel surfaces a numeric program has no use for
     "bpf": (321, 280), "userfaultfd": (323, 282), "perf_event_open": (298, 241),
     "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),

@@ -30,8 +30,10 @@ _READ_CHUNK = 1 << 16
 _CPU_POLL_S = 0.25
 # Once the harness is done, the process ends at once: tearing JAX down (its threads, the XLA client)
 # took ~0.3 s of the verdict's latency, and nothing it would do on the way out is wanted.
-_BOOT = ("import sys; sys.path[:0] = ['/judge/site', '/judge']; "
-         "from sandboxed.harness import main, exit_now; main(); exit_now()")
+_PATHS = "import sys; sys.path[:0] = ['/judge/site', '/judge']; "
+HARNESS_BOOT = _PATHS + "from sandboxed.harness import main, exit_now; main(); exit_now()"
+ZYGOTE_BOOT = _PATHS + "from sandboxed.zygote import main; main()"
+_EXIT_GRACE_S = 1.0  # after its streams close, how long a run may take to exit before it is killed
 
 
 class SandboxUnavailable(RuntimeError):
@@ -83,13 +85,23 @@ def bwrap_path():
     return path
 
 
-def build_command(limits, device, result_fd, seccomp_fd=None):
-    """The bwrap argv that runs the harness. Pure: reads the host layout, starts nothing."""
+def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()):
+    """The bwrap argv that runs `python -c boot *boot_args`. Pure: reads the host layout, starts nothing.
+
+    A fresh sandbox keeps no capability and cannot make user namespaces. The zygote keeps `keep_caps`
+    inside its own user namespace, to give each child namespaces of its own; it then forbids user
+    namespaces itself, and each child drops every capability and installs the seccomp filter."""
     interpreter, prefix, hidden_sites = _runtime.python_runtime()
-    args = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "jaxjudge",
-            "--ro-bind", "/usr", "/usr"]
+    args = [bwrap_path(), "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL"]
+    for cap in keep_caps:
+        args += ["--cap-add", cap]
+    if not keep_caps:
+        args.append("--disable-userns")
+    # The zygote is uid 0 of its user namespace: with another uid bwrap would nest a second user
+    # namespace, and the mounts it made would be locked for the zygote (its children become 65534).
+    uid = "0" if keep_caps else str(SANDBOX_UID)
+    args += ["--uid", uid, "--gid", uid, "--hostname", "jaxjudge", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -142,7 +154,7 @@ def build_command(limits, device, result_fd, seccomp_fd=None):
         raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    args += ["--chdir", "/tmp", "--", str(inside(interpreter)), "-I", "-S", "-c", _BOOT, str(result_fd)]
+    args += ["--chdir", "/tmp", "--", str(inside(interpreter)), "-I", "-S", "-c", boot, *map(str, boot_args)]
     return args
 
 
@@ -177,7 +189,7 @@ class Sandbox:
         seccomp_fd = _seccomp.program_fd() if _seccomp.supported() else None
         child_fds = (result_write,) + ((seccomp_fd,) if seccomp_fd is not None else ())
         try:
-            command = build_command(limits, device, result_write, seccomp_fd)
+            command = build_command(limits, device, HARNESS_BOOT, [result_write], seccomp_fd)
         except BaseException:
             for fd in (self._result_read,) + child_fds:
                 os.close(fd)
@@ -186,7 +198,7 @@ class Sandbox:
         nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
         procs = self._cgroup.procs_files() if self._cgroup else []
         try:
-            self._proc = subprocess.Popen(
+            popen = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=child_fds, start_new_session=True,
                 # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
@@ -200,9 +212,10 @@ class Sandbox:
         finally:
             for fd in child_fds:
                 os.close(fd)
+        self._proc = _BwrapProcess(popen)
 
     def alive(self):
-        return self._proc.poll() is None
+        return self._proc.alive()
 
     def run(self, job_line, source, limits=None):
         """Send the job (`job_line`: one line of JSON, bytes) and `source`; collect; clean up.
@@ -225,24 +238,60 @@ class Sandbox:
 
     def discard(self):
         """End the sandbox, whatever it is doing, and release its pipes and cgroup."""
-        if self._proc.returncode is None:  # once reaped, its process group id may belong to another
-            _kill_group(self._proc)
-        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
-            if stream and not stream.closed:
-                stream.close()
-        if self._result_read is not None:
-            os.close(self._result_read)
-            self._result_read = None
-        self._remove_cgroup()
-        if self._proc.returncode is None:
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        discard(self._proc, self._result_read, self._cgroup)
+        self._result_read = None
 
     def _remove_cgroup(self):
         if self._cgroup is not None:
             self._cgroup.kill_and_remove()
+
+
+def discard(proc, result_read, cgroup):
+    proc.kill()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream and not stream.closed:
+            stream.close()
+    if result_read is not None:
+        os.close(result_read)
+    if cgroup is not None:
+        cgroup.kill_and_remove()
+    proc.reap(timeout=5)
+
+
+class _BwrapProcess:
+    """bwrap as `_collect` drives it: its streams, and alive/kill/reap without losing its rusage."""
+
+    def __init__(self, popen):
+        self.popen = popen
+        self.stdin, self.stdout, self.stderr = popen.stdin, popen.stdout, popen.stderr
+        self._ended = None
+
+    def _try_reap(self):
+        if self._ended is None:
+            try:
+                pid, status, usage = os.wait4(self.popen.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status, usage = self.popen.pid, 0, None
+            if pid == 0:
+                return None
+            cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
+            self._ended = (os.waitstatus_to_exitcode(status), cpu)
+            self.popen.returncode = self._ended[0]
+        return self._ended
+
+    def alive(self):
+        return self._try_reap() is None
+
+    def kill(self):
+        if self._try_reap() is None:  # once reaped, its process group id may belong to another
+            _kill_group(self.popen)
+
+    def reap(self, timeout):
+        """(exit code, CPU seconds from rusage) once it has exited, or None after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while (ended := self._try_reap()) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return ended
 
 
 def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
@@ -306,25 +355,22 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
                 if output_total > limits.output_bytes:
                     flags["output_exceeded"] = True
     selector.close()
-    if flags or proc.poll() is None:
-        # A limit was hit, or the streams closed while the process lives on: end it, whatever is inside.
-        _kill_group(proc)
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    except ChildProcessError:
-        status, usage = 0, None
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    # A limit was hit, or the streams closed while the process lives on: end it, whatever is inside.
+    ended = None if flags else proc.reap(_EXIT_GRACE_S)
+    if ended is None:
+        proc.kill()
+        ended = proc.reap(5.0) or (-signal.SIGKILL, 0.0)
+    returncode, cpu = ended
     wall = time.monotonic() - started
-    cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     if cgroup is not None:
         cpu = max(0.0, cgroup.cpu_seconds() - cpu_before)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream and not stream.closed:
             stream.close()
     killed_by_us = bool(flags)
-    exit_status = None if killed_by_us else proc.returncode
+    exit_status = None if killed_by_us else returncode
     cpu_exceeded = (flags.get("cpu_exceeded", False) or cpu >= limits.cpu_time_s
-                    or proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU))
+                    or returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU))
     return SandboxRun(
         result_stream=bytes(result), stdout_tail=bytes(tails["stdout"]), stderr_tail=bytes(tails["stderr"]),
         output_bytes=output_total, exit_status=exit_status, wall_s=wall, cpu_s=cpu,

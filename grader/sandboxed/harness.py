@@ -64,7 +64,12 @@ def describe_exception(error, hide_traceback=False):
 
 
 def main():
-    result_fd = int(sys.argv[1])
+    """Entry point of a fresh sandbox: ``... -c "...main()" RESULT_FD``."""
+    serve(int(sys.argv[1]))
+
+
+def serve(result_fd):
+    """Bring up the device, say hello, read one job and the source, run every check."""
     os.set_inheritable(result_fd, False)
     from . import inputs, wire
     results = _Results(result_fd, wire)

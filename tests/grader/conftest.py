@@ -54,7 +54,7 @@ def processes_with(marker):
     return found
 
 
-def assert_nothing_left_running(marker="sandboxed.harness"):
+def assert_nothing_left_running(marker="from sandboxed."):
     # The cgroup is emptied synchronously, but a process can take a moment to be reaped by init.
     for _ in range(50):
         if not processes_with(marker):

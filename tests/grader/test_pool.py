@@ -1,40 +1,55 @@
-"""Sandboxes started ahead of need: faster, and exactly as isolated as one fresh sandbox per submission."""
+"""Sandboxes started ahead of need: faster, and exactly as isolated as one fresh sandbox per submission.
+
+The pool's sandboxes are children of its zygote where the machine allows (grader/zygote.py), else fresh
+sandboxes; the isolation tests run against both.
+"""
 
 import pytest
 
-import grader.pool
-from grader import SandboxPool, judge
+from grader import SandboxPool, judge, zygote
+from grader.sandbox import Sandbox
 from tests.grader.conftest import ATTACK_LIMITS, assert_nothing_left_running
 from tests.conftest import CLIP
 
 REFERENCE = (CLIP / "reference.py").read_text()
 
-# Submission A tries to leave something behind for whoever comes next.
+# Submission A tries to leave something behind for whoever comes next: files in /tmp and /dev/shm, a
+# process that holds an abstract socket, changed module state and environment.
 POLLUTER = """
 import os, subprocess, sys
 import jax.numpy as jnp
 import numpy as np
 open('/tmp/left-behind', 'w').write('secret of the previous submission')
-subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)
+open('/dev/shm/left-behind', 'w').write('secret of the previous submission')
+subprocess.Popen([sys.executable, '-c', 'import socket, time; s = socket.socket(socket.AF_UNIX); '
+                  's.bind(b"\\\\0left-behind"); s.listen(); time.sleep(600)'], start_new_session=True)
 np.LEFT_BEHIND = True
 jnp.clip = lambda x, lo, hi: x * 0          # would make the next submission wrong, if it were shared
 os.environ['LEFT_BEHIND'] = '1'
+import time; time.sleep(0.5)                # the socket is bound before the checks run
 """ + REFERENCE
 
 # Submission B looks for it, and is a correct solution that uses jnp.clip.
 OBSERVER = """
-import os
+import os, socket
 import numpy as np
-print('file', os.path.exists('/tmp/left-behind'))
+print('file', os.path.exists('/tmp/left-behind') or os.path.exists('/dev/shm/left-behind'))
 print('processes', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))
 print('module state', hasattr(np, 'LEFT_BEHIND'))
 print('environment', 'LEFT_BEHIND' in os.environ)
+try:
+    socket.socket(socket.AF_UNIX).connect(b"\\0left-behind")
+    print('socket reached')
+except OSError:
+    print('socket unreachable')
 """ + REFERENCE
 
 
-@pytest.fixture
-def pool(clip_problem):
-    pool = SandboxPool(1, limits=ATTACK_LIMITS)
+@pytest.fixture(params=["zygote", "fresh"])
+def pool(request, clip_problem):
+    if request.param == "zygote" and not zygote.supported():
+        pytest.skip("no zygote on this machine")
+    pool = SandboxPool(1, limits=ATTACK_LIMITS, zygote=request.param == "zygote")
     yield pool
     pool.close()
     assert_nothing_left_running()
@@ -47,28 +62,68 @@ def test_a_submission_cannot_affect_the_next_one(clip_problem, cache, judge_samp
     assert second["verdict"] == "ACCEPTED", second["summary"]
     out = second["output"]["stdout_tail"]
     assert "file False" in out and "module state False" in out and "environment False" in out
-    # Its own pid namespace: bwrap's init (1) and the harness alone, nothing of the previous submission.
-    assert "processes [1, 2]" in out
+    assert "socket unreachable" in out
+    # Its own pid namespace, nothing of the previous submission's: a child of the zygote is pid 1 of its
+    # own; in a fresh sandbox bwrap's init is 1 and the harness 2.
+    assert ("processes [1]" if pool.uses_zygote else "processes [1, 2]") in out
+    assert pool.zygote_failures == 0
 
 
-def test_each_sandbox_judges_once_and_the_pool_refills(clip_problem, cache, judge_samples, monkeypatch):
+def test_each_sandbox_judges_once_and_the_pool_refills(clip_problem, cache, judge_samples, pool, monkeypatch):
+    started = []
+    start = pool._start
+    monkeypatch.setattr(pool, "_start", lambda: started.append(start()) or started[-1])
     ran = []
-
-    class CountingSandbox(grader.pool.Sandbox):
-        def run(self, *args, **kwargs):
-            ran.append(self)
-            return super().run(*args, **kwargs)
-
-    monkeypatch.setattr(grader.pool, "Sandbox", CountingSandbox)
-    pool = SandboxPool(1, limits=ATTACK_LIMITS)
-    try:
-        for _ in range(3):
-            report = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, pool=pool,
-                           limits=ATTACK_LIMITS)
-            assert report["verdict"] == "ACCEPTED"
-    finally:
-        pool.close()
+    for kind in (Sandbox, zygote.ForkedSandbox):
+        monkeypatch.setattr(kind, "run", lambda self, *a, _run=kind.run, **k: ran.append(self) or _run(self, *a, **k))
+    for _ in range(3):
+        report = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, pool=pool,
+                       limits=ATTACK_LIMITS)
+        assert report["verdict"] == "ACCEPTED"
     assert len(ran) == 3 and len(set(map(id, ran))) == 3  # three sandboxes, each used once
+    assert all(sandbox in started for sandbox in ran[1:])  # the ones after the first came from the refill
+    expected = zygote.ForkedSandbox if pool.uses_zygote else Sandbox
+    assert all(type(sandbox) is expected for sandbox in ran)
+
+
+# A child of the zygote shows what it is: no capability in any set, no_new_privs, a seccomp filter, uid
+# 65534, alone in its pid namespace; it may not make a user namespace, change a device node's mode, or
+# reach the zygote; signalling every process it can see harms nobody else.
+PROBE = """
+import ctypes, os, signal
+status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
+print('STATUS', *(f"{k}={status[k].strip()}" for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp')))
+print('UID', os.getuid(), os.getgid())
+libc = ctypes.CDLL(None, use_errno=True)
+print('UNSHARE_USER', libc.unshare(0x10000000), ctypes.get_errno())
+try:
+    os.chmod('/dev/null', 0o600)
+    print('CHMOD allowed')
+except OSError as error:
+    print('CHMOD refused', error.errno)
+print('PROCESSES', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError:
+    pass
+""" + REFERENCE
+
+
+def test_a_child_of_the_zygote_has_no_privilege_and_cannot_reach_it(clip_problem, cache, judge_samples, pool):
+    if not pool.uses_zygote:
+        pytest.skip("about children of the zygote")
+    report = judge(clip_problem, PROBE.encode(), samples_only=True, cache=cache, pool=pool, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "ACCEPTED", report["summary"]
+    out = report["output"]["stdout_tail"]
+    assert ("STATUS CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 "
+            "CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1 Seccomp=2") in out
+    assert "UID 65534 65534" in out
+    assert "UNSHARE_USER -1 1" in out  # EPERM
+    assert "CHMOD refused 1" in out
+    assert "PROCESSES [1]" in out
+    # kill(-1) reached nothing outside: the same zygote serves the next submission.
+    again = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, pool=pool, limits=ATTACK_LIMITS)
+    assert again["verdict"] == "ACCEPTED" and pool.zygote_failures == 0
 
 
 def test_per_job_limits_apply_to_a_warm_sandbox(clip_problem, cache, judge_samples, pool):

@@ -2,7 +2,8 @@
 
 Each asserts the verdict category, that nothing leaked into the report, that nothing was written or left
 running on the host, and that the judge answered within the limit plus a small margin. Limits come from
-ATTACK_LIMITS (the policy object, lowered for speed).
+ATTACK_LIMITS (the policy object, lowered for speed). Every attack runs twice: in a fresh sandbox, and in
+a child of the zygote (a pool's warm sandbox), which must hold exactly as well.
 """
 
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import _seccomp
+from grader import SandboxPool, _seccomp, zygote
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
 
@@ -24,6 +25,26 @@ REFERENCE = (CLIP / "reference.py").read_text()
 def solution_after(prelude):
     """A correct submission that first runs `prelude` at import time."""
     return (prelude + "\n\n" + REFERENCE).encode()
+
+
+@pytest.fixture(params=["fresh", "zygote"])
+def judge_samples(request, judge_samples):
+    """The conftest's judge_samples, in a fresh sandbox or in a child of a zygote (its own pool per
+    call, closed before the test looks for anything left running)."""
+    if request.param == "fresh":
+        return judge_samples
+    if not zygote.supported():
+        pytest.skip("no zygote on this machine")
+
+    def in_a_child_of_the_zygote(source, **kwargs):
+        pool = SandboxPool(1, limits=ATTACK_LIMITS)
+        try:
+            result = judge_samples(source, pool=pool, **kwargs)
+            assert pool.zygote_failures == 0  # judged in a child of the zygote, not a fresh fallback
+            return result
+        finally:
+            pool.close()
+    return in_a_child_of_the_zygote
 
 
 @pytest.fixture
