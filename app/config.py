@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     login_attempts: int = 5               # failed logins per (user, address) ...
     login_window_s: int = 300             # ... in this window
     pool_size: int = 1                    # sandboxes each worker keeps started ahead of need (0: none)
+    zygote: bool = True                   # fork them from a zygote that has imported JAX (else fresh ones)
     judge_wall_time_s: float | None = None  # overrides every problem's wall-time limit (tests, slow hosts)
     cache_dir_override: Path | None = Field(default=None, validation_alias="JAXJUDGE_CACHE_DIR")
 

@@ -29,7 +29,8 @@ class Worker:
         self.wakeup = wakeup
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.cache = grader.ExpectedCache(settings.cache_dir)
-        self.pool = grader.SandboxPool(settings.pool_size, device=device) if settings.pool_size > 0 else None
+        self.pool = (grader.SandboxPool(settings.pool_size, device=device, zygote=settings.zygote)
+                     if settings.pool_size > 0 else None)
         self._problems = {}
         self._listener = None
 

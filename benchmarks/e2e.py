@@ -7,8 +7,9 @@ per-process cost measured in the same run.
   (the server's created_at → judged_at), p50/p95;
 - throughput: BURST submissions queued at once (several users) with 2 embedded workers; verdicts/s,
   against BURST naive processes run two at a time (as two naive workers would);
-- memory: resident memory of the API process (the embedded workers are its threads) and of each warm
-  sandboxed interpreter, while idle.
+- memory: resident memory of the API process (the embedded workers are its threads), of each worker's
+  zygote and of each warm interpreter, while idle: RSS, and PSS (pages shared between a zygote and its
+  children counted once, split among them).
 The baseline is benchmarks/grade_latency.naive_once: a fresh, unsandboxed `python` that imports jax and
 runs the same checks with one compile per check. Not a test: nothing here asserts a time.
 """
@@ -41,14 +42,49 @@ from grader import load_problem  # noqa: E402
 ACCEPTED = (ROOT / "problems/clip-passthrough/submissions/accepted/custom_jvp.py").read_text()
 
 
-def rss_mb(pid):
+def _kib(path, field):
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def rss_mb(pid):
+    return _kib(f"/proc/{pid}/status", "VmRSS")
+
+
+def pss_mb(pid):
+    return _kib(f"/proc/{pid}/smaps_rollup", "Pss")
+
+
+def parent(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def sandboxed_processes(server_pid):
+    """{"zygote": [...], "warm": [...]}: interpreters under the server, not the bwrap processes around
+    them. A zygote's parent is bwrap; a warm child of a zygote is the child of its keeper (which is the
+    zygote's child); without a zygote, each warm interpreter is a fresh sandbox's (bwrap its parent)."""
+    found = [p for p in descendants(server_pid) if "from sandboxed." in cmdline(p)
+             and not Path(cmdline(p).split()[0]).name.startswith("bwrap")]
+    under_bwrap = [p for p in found if Path(cmdline(parent(p)).split(" ")[0]).name.startswith("bwrap")]
+    zygotes = [p for p in under_bwrap if "sandboxed.zygote" in cmdline(p)]
+    keepers = [p for p in found if parent(p) in zygotes]
+    warm = [p for p in found if parent(p) in keepers] + [p for p in under_bwrap if p not in zygotes]
+    return {"zygote": zygotes, "warm": warm}
+
+
+def memory(pids):
+    if not pids:
+        return "none"
+    return (f"{len(pids)} × RSS {statistics.mean(map(rss_mb, pids)):.0f} MiB, "
+            f"PSS {statistics.mean(map(pss_mb, pids)):.0f} MiB")
 
 
 def descendants(pid):
@@ -116,12 +152,7 @@ def main():
                               json={"source": ACCEPTED, "mode": args.mode}).json()["id"]
             judged(client, sid, headers)  # expected values computed, pools filled
             time.sleep(3)
-            idle = {"api_mb": rss_mb(server.pid)}
-            # The interpreters themselves, not the two bwrap processes around each.
-            warm = [p for p in descendants(server.pid) if "sandboxed.harness" in cmdline(p)
-                    and not Path(cmdline(p).split()[0]).name.startswith("bwrap")]
-            idle["warm_interpreters"] = len(warm)
-            idle["warm_interpreter_mb"] = round(statistics.mean(rss_mb(p) for p in warm), 1) if warm else 0.0
+            idle = {"api_mb": rss_mb(server.pid), **{k: memory(v) for k, v in sandboxed_processes(server.pid).items()}}
             latency, naive = [], []
             for _ in range(args.n):
                 sid = client.post("/api/problems/clip-passthrough/submissions", headers=headers,
@@ -169,8 +200,8 @@ def main():
     print(f"throughput: {len(results)}/{args.burst} judged ({results.count('ACCEPTED')} ACCEPTED) in {burst_s:.1f} s = "
           f"{throughput:.2f} verdicts/s; naive, {args.burst} fresh processes two at a time: {naive_burst_s:.1f} s = "
           f"{naive_throughput:.2f}/s (2 ÷ idle p50 would say {2 / n50:.2f}/s); ratio {throughput / naive_throughput:.2f}")
-    print(f"memory (idle, RSS): API process with its workers {idle['api_mb']:.0f} MiB; "
-          f"{idle['warm_interpreters']} warm interpreters, {idle['warm_interpreter_mb']} MiB each")
+    print(f"memory (idle): API process with its workers RSS {idle['api_mb']:.0f} MiB; zygotes: {idle['zygote']}; "
+          f"warm interpreters: {idle['warm']}")
 
 
 if __name__ == "__main__":
