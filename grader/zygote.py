@@ -153,10 +153,8 @@ class ForkedSandbox:
                     f.write(str(keeper_pid))
         self._sync.sendall(b"g")
         init_pid, _ = _receive(self._sync, b"p")
-        try:
-            self._init = os.pidfd_open(init_pid)
-        except ProcessLookupError:  # it failed at once: its keeper has the status
-            pass
+        self._init = os.pidfd_open(init_pid)  # it waits for "k", so the pid is still its own
+        self._sync.sendall(b"k")
 
     # What `_collect` drives: the streams above, and alive/kill/reap.
 

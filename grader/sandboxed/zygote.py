@@ -15,7 +15,8 @@ descriptors attached) it forks a keeper, C:
 2. C unshares mount, pid, IPC, network and UTS namespaces and forks G, pid 1 of the new pid namespace.
    C keeps nothing of the submission's: it waits for G and reports G's exit status and CPU time on
    the sync socket, which G cannot reach.
-3. G says "p" (its host pid, for the worker to kill the namespace by) and closes the sync socket; it
+3. G says "p" (its host pid, for the worker to kill the namespace by), waits for "k" (the worker holds
+   a pidfd for it) and closes the sync socket; it
    mounts its own /proc, /tmp and /dev/shm; enters a user namespace of its own as uid 65534, where
    no further user namespace can be made (what bwrap's --disable-userns does); drops every capability
    (bounding and ambient sets too), sets no_new_privs, installs the seccomp filter, checks that all of
@@ -136,6 +137,8 @@ def _keeper(control, fds, seccomp_program, tmpfs_bytes):
 def _isolate(sync, seccomp_program, tmpfs_bytes):
     """G, pid 1 of its own namespace: private mounts, then no privilege of any kind."""
     sync.send(b"p")
+    if sync.recv(1) != b"k":  # the worker holds a pidfd for us now, so our pid cannot be mistaken
+        os._exit(0)
     sync.close()
     _call("mount", b"none", b"/", None, MS_REC | MS_PRIVATE, None)
     _call("mount", b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
