@@ -89,8 +89,8 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
     """The bwrap argv that runs `python -c boot *boot_args`. Pure: reads the host layout, starts nothing.
 
     A fresh sandbox keeps no capability and cannot make user namespaces. The zygote keeps `keep_caps`
-    inside its own user namespace, to give each child namespaces of its own; it then forbids user
-    namespaces itself, and each child drops every capability and installs the seccomp filter."""
+    inside its own user namespace, to give each child namespaces of its own; each child forbids further
+    user namespaces in its own, drops every capability and installs the seccomp filter."""
     interpreter, prefix, hidden_sites = _runtime.python_runtime()
     args = [bwrap_path(), "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
             "--cap-drop", "ALL"]
@@ -158,6 +158,20 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
     return args
 
 
+def start_bwrap(command, limits, device, cgroup, pass_fds, stdio):
+    """Popen bwrap in its own session with an empty environment, joined to `cgroup` and rlimited.
+
+    `stdio`: what stdin, stdout and stderr are (subprocess.PIPE or DEVNULL)."""
+    procs = cgroup.procs_files() if cgroup else []
+    nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
+    return subprocess.Popen(
+        command, stdin=stdio, stdout=stdio, stderr=stdio, pass_fds=pass_fds, start_new_session=True,
+        # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment either, so
+        # /proc/1/environ holds no secret of the worker's.
+        env={},
+        preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit))
+
+
 def _limit_child(limits, device, cgroup_procs, nproc_limit):
     """Runs in the forked child before exec: join the cgroup and set the rlimits."""
     pid = str(os.getpid())
@@ -178,7 +192,33 @@ def _limit_child(limits, device, cgroup_procs, nproc_limit):
         resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb << 20,) * 2)
 
 
-class Sandbox:
+class OneJob:
+    """What every started sandbox shares: `run` sends its one job, collects, and discards it.
+
+    A subclass has `limits`, `_result_read`, `_cgroup`, `discard()`, and `_process()`: what `_collect`
+    drives (streams, alive, kill, reap)."""
+
+    def run(self, job_line, source, limits=None):
+        """Send the job (`job_line`: one line of JSON, bytes) and `source`; collect; clean up.
+
+        `limits` may tighten wall time, CPU time and memory for this job; the other limits are the ones
+        the sandbox was started with."""
+        limits = limits or self.limits
+        if self._cgroup is not None:
+            self._cgroup.set_memory(limits.memory_mb << 20)
+        try:
+            run = _collect(self._process(), self._result_read, job_line + b"\n" + source, limits,
+                           time.monotonic(), self._cgroup)
+        finally:
+            oom = self._cgroup.oom_killed() if self._cgroup is not None else False
+            self.discard()
+        if self._cgroup is not None:
+            run.memory_exceeded = run.memory_exceeded or oom
+            run.memory_enforced_by = "cgroup"
+        return run
+
+
+class Sandbox(OneJob):
     """One sandboxed harness process, started now: JAX imported and the device up, it waits for the one
     job it will ever run. `run` sends the job and returns what happened; afterwards nothing of it is left.
     """
@@ -195,16 +235,8 @@ class Sandbox:
                 os.close(fd)
             raise
         self._cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
-        nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
-        procs = self._cgroup.procs_files() if self._cgroup else []
         try:
-            popen = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=child_fds, start_new_session=True,
-                # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment
-                # either, so /proc/1/environ holds no secret of the worker's.
-                env={},
-                preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit))
+            popen = start_bwrap(command, limits, device, self._cgroup, child_fds, subprocess.PIPE)
         except OSError as error:
             os.close(self._result_read)
             self._remove_cgroup()
@@ -217,24 +249,8 @@ class Sandbox:
     def alive(self):
         return self._proc.alive()
 
-    def run(self, job_line, source, limits=None):
-        """Send the job (`job_line`: one line of JSON, bytes) and `source`; collect; clean up.
-
-        `limits` may tighten wall time, CPU time and memory for this job; the other limits are the ones
-        the sandbox was started with."""
-        limits = limits or self.limits
-        if self._cgroup is not None:
-            self._cgroup.set_memory(limits.memory_mb << 20)
-        try:
-            run = _collect(self._proc, self._result_read, job_line + b"\n" + source, limits, time.monotonic(),
-                           self._cgroup)
-        finally:
-            oom = self._cgroup.oom_killed() if self._cgroup is not None else False
-            self.discard()
-        if self._cgroup is not None:
-            run.memory_exceeded = run.memory_exceeded or oom
-            run.memory_enforced_by = "cgroup"
-        return run
+    def _process(self):
+        return self._proc
 
     def discard(self):
         """End the sandbox, whatever it is doing, and release its pipes and cgroup."""

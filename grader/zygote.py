@@ -17,11 +17,9 @@ import socket
 import struct
 import subprocess
 import threading
-import time
 
 from . import _cgroup, _seccomp
-from .sandbox import (ZYGOTE_BOOT, Limits, SandboxUnavailable, _collect, _limit_child, _tasks_of_user,
-                      build_command, discard)
+from .sandbox import ZYGOTE_BOOT, Limits, OneJob, SandboxUnavailable, build_command, discard, start_bwrap
 
 log = logging.getLogger("grader.zygote")
 # Inside its own user namespace only: to unshare and mount for each child, to empty each child's
@@ -52,12 +50,7 @@ class Zygote:
                                     [child_end.fileno(), seccomp_fd, limits.tmpfs_mb << 20], keep_caps=ZYGOTE_CAPS)
             # Its children start in its cgroup and leave it before they do anything.
             self._cgroup = _cgroup.create(limits.memory_mb << 20, limits.max_processes)
-            procs = self._cgroup.procs_files() if self._cgroup else []
-            nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
-            self._popen = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=child_fds, start_new_session=True, env={},
-                preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit))
+            self._popen = start_bwrap(command, limits, device, self._cgroup, child_fds, subprocess.DEVNULL)
         except BaseException as error:
             self._control.close()
             if self._cgroup is not None:
@@ -128,7 +121,7 @@ def _receive(sync, expected):
     raise SandboxUnavailable("no credentials on the zygote's sync socket")
 
 
-class ForkedSandbox:
+class ForkedSandbox(OneJob):
     """One child of the zygote: judges one job, like `Sandbox`, then is discarded."""
 
     def __init__(self, limits, fds, sync):
@@ -188,21 +181,8 @@ class ForkedSandbox:
                 self._ended = (-signal.SIGKILL, 0.0)
         return self._ended
 
-    def run(self, job_line, source, limits=None):
-        """Like `Sandbox.run`."""
-        limits = limits or self.limits
-        if self._cgroup is not None:
-            self._cgroup.set_memory(limits.memory_mb << 20)
-        try:
-            run = _collect(self, self._result_read, job_line + b"\n" + source, limits, time.monotonic(),
-                           self._cgroup)
-        finally:
-            oom = self._cgroup.oom_killed() if self._cgroup is not None else False
-            self.discard()
-        if self._cgroup is not None:
-            run.memory_exceeded = run.memory_exceeded or oom
-            run.memory_enforced_by = "cgroup"
-        return run
+    def _process(self):
+        return self
 
     def discard(self):
         if self._result_read is None:

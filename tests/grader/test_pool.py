@@ -92,7 +92,8 @@ def test_each_sandbox_judges_once_and_the_pool_refills(clip_problem, cache, judg
 PROBE = """
 import ctypes, os, signal
 status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
-print('STATUS', *(f"{k}={status[k].strip()}" for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp')))
+fields = ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp')
+print('STATUS', *(f"{k}={status[k].strip()}" for k in fields))
 print('UID', os.getuid(), os.getgid())
 libc = ctypes.CDLL(None, use_errno=True)
 print('UNSHARE_USER', libc.unshare(0x10000000), ctypes.get_errno())
