@@ -1,10 +1,16 @@
 """What the sandbox may import: the installed files of jax, numpy and what they need, nothing else."""
 
+import dataclasses
 import functools
+import hashlib
 import importlib.metadata
+import os
 import re
+import shutil
 import site
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 SANDBOX_ROOTS = ("jax", "jaxlib", "numpy")
@@ -83,3 +89,113 @@ def python_runtime():
     hidden = {Path(p) for p in site.getsitepackages() + site.getsitepackages([sys.base_prefix])}
     hidden.update(Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages")))
     return interpreter, prefix, sorted(p.resolve() for p in hidden if p.is_dir())
+
+
+# The sandbox's runtime, gathered under one neutral host folder: the kernel shows a bind mount's source
+# path in /proc/self/mountinfo, so binding the virtual environment and a pyenv or /usr/local Python where
+# they lie would tell a submission the host's paths (a home folder, the deployment's layout). The tree is
+# made of hard links (a copy where the files lie on another filesystem), so it costs no disk space and
+# is made once per set of installed files; the sandbox's unprivileged host uid can read it whatever the
+# permissions of the folders above the originals (/root is 0700 on most machines).
+RUNTIME_DIR_ENV = "JAXJUDGE_RUNTIME_DIR"
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeTree:
+    """Host folders the sandbox mounts: `site` at /judge/site, `harness` at /judge/sandboxed, and
+    `python` (None when the interpreter lives under /usr, which is mounted as it is) at /judge/python."""
+
+    root: Path
+    site: Path
+    harness: Path
+    python: Path | None
+
+
+def runtime_base():
+    """$JAXJUDGE_RUNTIME_DIR, else /var/lib/jaxjudge/runtime for root, else /tmp/jaxjudge-runtime-UID."""
+    configured = os.environ.get(RUNTIME_DIR_ENV)
+    if configured:
+        return Path(configured)
+    if os.geteuid() == 0:
+        return Path("/var/lib/jaxjudge/runtime")
+    return Path(tempfile.gettempdir()) / f"jaxjudge-runtime-{os.geteuid()}"
+
+
+def _sources(harness_dir):
+    """(name in the tree, host path, host paths to leave out) of everything the sandbox mounts."""
+    interpreter, prefix, hidden_sites = python_runtime()
+    sources = [(f"site/{entry.name}", entry, ()) for entry in sandbox_site_entries()]
+    sources.append(("sandboxed", Path(harness_dir), ()))
+    if not prefix.is_relative_to("/usr"):
+        sources.append(("python", prefix, tuple(p for p in hidden_sites if p.is_relative_to(prefix))))
+    return sources
+
+
+def _walk(path, excluded):
+    """(path, lstat) of `path` and everything under it, in a stable order, leaving out `excluded`."""
+    stack = [path]
+    while stack:
+        current = stack.pop()
+        if current in excluded:
+            continue
+        info = current.lstat()
+        yield current, info
+        if stat.S_ISDIR(info.st_mode):
+            stack.extend(sorted(current.iterdir(), reverse=True))
+
+
+def _digest(sources):
+    digest = hashlib.sha256()
+    for name, path, excluded in sources:
+        for entry, info in _walk(path, excluded):
+            digest.update(f"{name}/{entry.relative_to(path)}\0{info.st_mode}\0{info.st_size}\0"
+                          f"{info.st_mtime_ns}\0{info.st_ino}\0{info.st_dev}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def _populate(target, sources):
+    for name, path, excluded in sources:
+        for entry, info in _walk(path, excluded):
+            dest = target / name / entry.relative_to(path)
+            if stat.S_ISDIR(info.st_mode):
+                dest.mkdir(mode=0o755, parents=True, exist_ok=True)
+            elif stat.S_ISLNK(info.st_mode):
+                dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                os.symlink(os.readlink(entry), dest)
+            elif stat.S_ISREG(info.st_mode):
+                dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                try:
+                    os.link(entry, dest)
+                except OSError:  # another filesystem, or a file we may not link (protected_hardlinks)
+                    shutil.copy2(entry, dest)
+
+
+def _check_owned(path):
+    """`path` is a real folder of ours that no one else can write: what the trusted side may reuse."""
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise OSError(f"{path} is not a folder of uid {os.geteuid()} closed to other writers")
+
+
+@functools.lru_cache(maxsize=4)
+def runtime_tree(harness_dir):
+    """The RuntimeTree for this Python, its sandbox packages and `harness_dir`, made if missing."""
+    sources = _sources(harness_dir)
+    base = runtime_base()
+    base.mkdir(mode=0o755, parents=True, exist_ok=True)
+    _check_owned(base)
+    root = base / _digest(sources)
+    if not root.exists():
+        building = Path(tempfile.mkdtemp(prefix=".build-", dir=base))
+        try:
+            os.chmod(building, 0o755)
+            _populate(building, sources)
+            os.rename(building, root)
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+            if not root.is_dir():  # not another process winning the same rename
+                raise
+    _check_owned(root)
+    names = {name.split("/")[0] for name, _, _ in sources}
+    return RuntimeTree(root=root, site=root / "site", harness=root / "sandboxed",
+                       python=root / "python" if "python" in names else None)

@@ -22,6 +22,13 @@ DENIED_SYSCALLS = {
     # file modes: the sandbox's uid owns what the host's owner of its device nodes owns (bwrap maps it
     # to the worker's), and chmod through a bind-mounted /dev/null would reach the host's node
     "chmod": (90, None), "fchmod": (91, 52), "fchmodat": (268, 53), "fchmodat2": (452, 452),
+    # the rest of a file's metadata, for the same reason: a root worker's sandbox (before its uid was
+    # mapped to an unprivileged host uid) set an ACL on the host's /dev/full with setxattr, and utime
+    # needs only write access (which /dev/null grants everyone) to change a host node's times
+    "setxattr": (188, 5), "lsetxattr": (189, 6), "fsetxattr": (190, 7), "setxattrat": (463, 463),
+    "removexattr": (197, 14), "lremovexattr": (198, 15), "fremovexattr": (199, 16), "removexattrat": (466, 466),
+    "utime": (132, None), "utimes": (235, None), "futimesat": (261, None), "utimensat": (280, 88),
+    "chown": (92, None), "fchown": (93, 55), "lchown": (94, None), "fchownat": (260, 54),
     # large kernel surfaces a numeric program has no use for
     "bpf": (321, 280), "userfaultfd": (323, 282), "perf_event_open": (298, 241),
     "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),

@@ -24,6 +24,9 @@ from . import _cgroup, _runtime, _seccomp
 
 HARNESS_DIR = Path(__file__).resolve().parent / "sandboxed"
 SANDBOX_UID = 65534
+# What a root worker's sandboxes are on the host: nobody, unless the operator names a uid of its own.
+SANDBOX_HOST_UID = 65534
+SANDBOX_HOST_UID_ENV = "JAXJUDGE_SANDBOX_HOST_UID"
 PYTHON_MOUNT = Path("/judge/python")
 NVIDIA_DEVICES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools")
 _READ_CHUNK = 1 << 16
@@ -92,6 +95,11 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
     inside its own user namespace, to give each child namespaces of its own; each child forbids further
     user namespaces in its own, drops every capability and installs the seccomp filter."""
     interpreter, prefix, hidden_sites = _runtime.python_runtime()
+    try:
+        tree = _runtime.runtime_tree(HARNESS_DIR)
+    except OSError as error:
+        raise SandboxUnavailable(f"could not gather the sandbox's runtime under {_runtime.runtime_base()}: "
+                                 f"{error} (set {_runtime.RUNTIME_DIR_ENV} to a folder of the worker's)") from error
     args = [bwrap_path(), "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
             "--cap-drop", "ALL"]
     for cap in keep_caps:
@@ -107,34 +115,32 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    # A Python outside /usr (pyenv, a container's /usr/local is inside) is mounted at /judge/python, so
-    # that the sandbox sees no trace of the host path (such as /root) it came from.
-    mounts = {Path("/usr"): Path("/usr")}
+    # A Python outside /usr (pyenv, conda, a prefix of its own) is mounted from the runtime tree at
+    # /judge/python, without its site-packages: the sandbox sees no host path it came from.
     env = {}
-    if not prefix.is_relative_to("/usr"):
-        mounts[prefix] = PYTHON_MOUNT
-        args += ["--ro-bind", str(prefix), str(PYTHON_MOUNT)]
+    if tree.python is not None:
+        args += ["--ro-bind", str(tree.python), str(PYTHON_MOUNT)]
         env["LD_LIBRARY_PATH"] = str(PYTHON_MOUNT / "lib")  # its libpython, which RUNPATH names by host path
-
-    def inside(path):
-        for host, mounted in mounts.items():
-            if path.is_relative_to(host):
-                return mounted / path.relative_to(host)
-        return None
+        inside_interpreter = PYTHON_MOUNT / interpreter.relative_to(prefix) if interpreter.is_relative_to(prefix) else None
+    else:
+        inside_interpreter = interpreter if interpreter.is_relative_to("/usr") else None
+    if inside_interpreter is None:
+        raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
     # Of /etc only the dynamic loader's cache (so libcuda is found) and the alternatives links: CUDA
     # images reach /usr/local/cuda, where XLA finds ptxas, through /etc/alternatives/cuda.
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
              "--ro-bind-try", "/etc/alternatives", "/etc/alternatives"]
+    # A /dev of its own: bwrap's nodes, its own devpts, and a size-capped /dev/shm; then /dev itself is
+    # read-only, so no file written there can outlive the run or reach another one.
     args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/dev/shm",
              "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp"]
-    # Every installed package stays out of reach, except what _runtime picks for /judge/site.
+    # Every installed package under /usr stays out of reach (a Python outside /usr is mounted without
+    # its site-packages); what _runtime picks is at /judge/site.
     for site_dir in hidden_sites:
-        if inside(site_dir) is not None:
-            args += ["--tmpfs", str(inside(site_dir)), "--remount-ro", str(inside(site_dir))]
-    args += ["--dir", "/judge/site"]
-    for entry in _runtime.sandbox_site_entries():
-        args += ["--ro-bind", str(entry), f"/judge/site/{entry.name}"]
-    args += ["--ro-bind", str(HARNESS_DIR), "/judge/sandboxed"]
+        if site_dir.is_relative_to("/usr"):
+            args += ["--tmpfs", str(site_dir), "--remount-ro", str(site_dir)]
+    args += ["--ro-bind", str(tree.site), "/judge/site", "--ro-bind", str(tree.harness), "/judge/sandboxed"]
     env.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                 "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"})
@@ -147,14 +153,12 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
             if os.environ.get(name):
                 env[name] = ":".join(filter(None, [env.get(name), os.environ[name]]))
     # The root itself (bwrap's tmpfs, holding /judge and the mount points) becomes read-only too.
-    args += ["--remount-ro", "/", "--clearenv"]
+    args += ["--remount-ro", "/dev", "--remount-ro", "/", "--clearenv"]
     for name, value in env.items():
         args += ["--setenv", name, value]
-    if inside(interpreter) is None:
-        raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    args += ["--chdir", "/tmp", "--", str(inside(interpreter)), "-I", "-S", "-c", boot, *map(str, boot_args)]
+    args += ["--chdir", "/tmp", "--", str(inside_interpreter), "-I", "-S", "-c", boot, *map(str, boot_args)]
     return args
 
 
@@ -163,17 +167,32 @@ def start_bwrap(command, limits, device, cgroup, pass_fds, stdio):
 
     `stdio`: what stdin, stdout and stderr are (subprocess.PIPE or DEVNULL)."""
     procs = cgroup.procs_files() if cgroup else []
-    nproc_limit = limits.max_processes + (_tasks_of_user(os.getuid()) if os.geteuid() else 0)
+    host_uid = sandbox_host_uid()
+    # RLIMIT_NPROC counts every task of the host uid, other sandboxes' too, so it is set above what
+    # already runs; where a cgroup's pids.max bounds this run alone, the rlimit is not needed at all.
+    nproc_limit = (resource.getrlimit(resource.RLIMIT_NPROC)[1] if cgroup is not None
+                   else limits.max_processes + _tasks_of_user(host_uid))
     return subprocess.Popen(
         command, stdin=stdio, stdout=stdio, stderr=stdio, pass_fds=pass_fds, start_new_session=True,
         # bwrap's own processes (its pid 1 inside the sandbox among them) get no environment either, so
         # /proc/1/environ holds no secret of the worker's.
         env={},
-        preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit))
+        preexec_fn=lambda: _limit_child(limits, device, procs, nproc_limit, host_uid))
 
 
-def _limit_child(limits, device, cgroup_procs, nproc_limit):
-    """Runs in the forked child before exec: join the cgroup and set the rlimits."""
+def sandbox_host_uid():
+    """The host uid every sandbox process has: the worker's own, or SANDBOX_HOST_UID for a root worker.
+
+    bubblewrap maps the sandbox's uid to the uid that starts it. Started by root, the sandbox would be
+    root on the host: the owner of the nodes bound into its /dev, so setxattr (an ACL) and utime on
+    /dev/null reached the host's node. Started as an unprivileged uid, it owns nothing outside."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    return int(os.environ.get(SANDBOX_HOST_UID_ENV, SANDBOX_HOST_UID))
+
+
+def _limit_child(limits, device, cgroup_procs, nproc_limit, host_uid):
+    """Runs in the forked child before exec: join the cgroup, set the rlimits, become `host_uid`."""
     pid = str(os.getpid())
     for procs in cgroup_procs:
         with open(procs, "w") as f:
@@ -183,13 +202,14 @@ def _limit_child(limits, device, cgroup_procs, nproc_limit):
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb << 20,) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
-    # RLIMIT_NPROC does not bind root (the kernel exempts uid 0 even inside a user namespace); there the
-    # cgroup's pids.max does the job. For other users the kernel counts every task of the uid, the
-    # worker's own and its other sandboxes' included, so the limit is set above what already runs.
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc_limit,) * 2)
     if device != "gpu":
         # CUDA reserves far more address space than it uses, so on a GPU only the cgroup limits memory.
         resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb << 20,) * 2)
+    if os.geteuid() != host_uid:  # last: joining the cgroup and raising limits took root
+        os.setgroups([])
+        os.setgid(host_uid)
+        os.setuid(host_uid)
 
 
 class OneJob:

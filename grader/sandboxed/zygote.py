@@ -17,7 +17,7 @@ descriptors attached) it forks a keeper, C:
    the sync socket, which G cannot reach.
 3. G says "p" (its host pid, for the worker to kill the namespace by), waits for "k" (the worker holds
    a pidfd for it) and closes the sync socket; it
-   mounts its own /proc, /tmp and /dev/shm; enters a user namespace of its own as uid 65534, where
+   mounts its own /proc, /tmp and /dev (read-only, with its own /dev/shm); enters a user namespace of its own as uid 65534, where
    no further user namespace can be made (what bwrap's --disable-userns does); drops every capability
    (bounding and ambient sets too), sets no_new_privs, installs the seccomp filter, checks that all of
    that holds, and only then becomes the harness: device up, hello, one job, exit.
@@ -47,6 +47,11 @@ PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE: each set and locked.
 SECUREBITS_LOCKED = 0b11101111
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+# A child's /dev: bwrap's nodes (and the GPU's, named nvidia*), and bwrap's links.
+DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+             "stderr": "/proc/self/fd/2"}
 
 # The child's descriptors, in the order the worker attaches them.
 STDIN, STDOUT, STDERR, RESULT_FD, SYNC_FD = 0, 1, 2, 3, 4
@@ -147,9 +152,8 @@ def _isolate(sync, seccomp_program, tmpfs_bytes):
             _call("mount", path, path, None, MS_BIND | MS_REC, None)
             _call("mount", None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     size = f"size={tmpfs_bytes},mode=1777".encode()
-    for path in (b"/tmp", b"/dev/shm"):
-        if os.path.isdir(path):
-            _call("mount", b"tmpfs", path, b"tmpfs", MS_NOSUID | MS_NODEV, size)
+    _call("mount", b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size)
+    _own_dev(size)
     os.chdir("/tmp")
     # uid 65534 in a user namespace of its own, which may have no user namespace below it. Its mounts
     # are now locked: even with capabilities it could not unmount what hides the zygote's.
@@ -160,6 +164,25 @@ def _isolate(sync, seccomp_program, tmpfs_bytes):
     with open("/proc/sys/user/max_user_namespaces", "w") as f:
         f.write("0")
     _drop_privileges(seccomp_program)
+
+
+def _own_dev(shm_options):
+    """A /dev of this child's own, as bwrap makes one: the zygote's nodes bound in, the usual links, a
+    size-capped /dev/shm, and /dev itself read-only. The zygote's /dev (and its devpts, where children
+    running at once could open each other's terminals) is out of reach below it."""
+    zygote_dev = os.open("/dev", os.O_PATH | os.O_DIRECTORY)
+    nodes = [name for name in os.listdir("/dev") if name in DEV_NODES or name.startswith("nvidia")]
+    _call("mount", b"tmpfs", b"/dev", b"tmpfs", MS_NOSUID | MS_NOEXEC, b"size=65536,mode=755")
+    for name in nodes:
+        os.close(os.open(f"/dev/{name}", os.O_CREAT | os.O_WRONLY, 0o644))
+        # The source is the zygote's node, reached through the descriptor of the /dev now hidden.
+        _call("mount", f"/proc/self/fd/{zygote_dev}/{name}".encode(), f"/dev/{name}".encode(), None, MS_BIND, None)
+    os.close(zygote_dev)
+    for name, target in DEV_LINKS.items():
+        os.symlink(target, f"/dev/{name}")
+    os.mkdir("/dev/shm")
+    _call("mount", b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm_options)
+    _call("mount", None, b"/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, None)
 
 
 def _drop_privileges(seccomp_program):
