@@ -5,6 +5,7 @@ decides the verdict from the arrays alone. Expected values come from running the
 through the same sandbox and harness, once per problem version, device and JAX version (`ExpectedCache`).
 """
 
+import builtins
 import functools
 import hashlib
 import importlib.metadata
@@ -27,6 +28,23 @@ log = logging.getLogger("grader")
 
 PLATFORM_OF_DEVICE = {"cpu": "cpu", "gpu": "gpu"}
 _SHOWN_CHARS = 400
+# What a report may repeat of the submission's own words (its exceptions' messages and tracebacks, the
+# arrays it returned). A run over the samples holds only the samples' data, so it is shown in full (each
+# message capped). A submit run also holds the hidden cases, which the submission can read from the
+# harness's memory and raise, chunk by chunk, in the samples' checks: there every text is short and all
+# of them together draw on one small budget per submission.
+RUN_MESSAGE_CHARS = harness.MAX_MESSAGE_CHARS
+SUBMIT_MESSAGE_CHARS = 160
+SUBMIT_MESSAGE_BUDGET = 1000
+WITHHELD = (f"(withheld: in submit mode a report repeats at most {SUBMIT_MESSAGE_BUDGET} characters of what the "
+            "submission said; Run the samples to see them in full)")
+# Exception names a hidden case may show: the builtin ones and JAX's. Any other name is the submission's
+# own invention (a class can be named anything, even after the case's data), shown as "Exception".
+_KNOWN_ERRORS = frozenset(
+    [name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)]
+    + ["ConcretizationTypeError", "TracerBoolConversionError", "TracerIntegerConversionError",
+       "TracerArrayConversionError", "UnexpectedTracerError", "NonConcreteBooleanIndexError", "KeyReuseError",
+       "JaxRuntimeError", "XlaRuntimeError", "FloatingPointError"])
 
 
 class ReferenceFailure(RuntimeError):
@@ -202,6 +220,8 @@ class _Assessment:
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
+        self.said = _Said(None if base["samples_only"] else SUBMIT_MESSAGE_BUDGET,
+                          RUN_MESSAGE_CHARS if base["samples_only"] else SUBMIT_MESSAGE_CHARS)
 
     def hint(self, text):
         if text and text not in self.hints:
@@ -287,16 +307,17 @@ class _Assessment:
         return got, module_error, tampered, done and not tampered
 
     def _module_error(self, header, limit_verdict, limit_message):
-        kind = header.get("kind")
-        error_type, message = header.get("error_type", "Error"), header.get("message", "")
+        kind = header.get("kind") if header.get("kind") in ("syntax", "exception", "no_entry") else "exception"
+        raw_type, raw_message = header.get("error_type", "Error"), header.get("message", "")
+        error_type, message = self.said(_error_type(raw_type)), self.said(raw_message)
         self.base["module_error"] = {"kind": kind, "error_type": error_type, "message": message,
-                                     "traceback": header.get("traceback", "")}
-        self.hint(hints.hint_for_error(error_type, message))
+                                     "traceback": self.said(header.get("traceback", ""))}
+        self.hint(hints.hint_for_error(raw_type, raw_message))
         if limit_verdict:
             return self._done(limit_verdict, limit_message)
         if kind in ("syntax", "no_entry"):
             return self._done(Verdict.COMPILATION_ERROR, f"{error_type}: {message}")
-        verdict = Verdict.MEMORY_LIMIT_EXCEEDED if error_type == "MemoryError" else Verdict.RUNTIME_ERROR
+        verdict = Verdict.MEMORY_LIMIT_EXCEEDED if raw_type == "MemoryError" else Verdict.RUNTIME_ERROR
         return self._done(verdict, f"Your module raised {error_type} while loading: {message}")
 
     def _check(self, case, check, transform, got, tampered, done, limit_verdict):
@@ -313,17 +334,20 @@ class _Assessment:
             return {**entry, "status": "not_run", "verdict": verdict.value, "message": message}
         header, arrays = got[key]
         if header.get("status") != "ok":
-            error_type, message = str(header.get("error_type")), str(header.get("message", ""))
+            error_type, message = header.get("error_type", "Error"), header.get("message", "")
             hint = hints.hint_for_error(error_type, message)
             self.hint(hint)
             memory = error_type == "MemoryError" or "RESOURCE_EXHAUSTED" in message
             verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
-            shown = f"{error_type}: {message}" if case.sample else f"{error_type} (details are hidden)"
+            if case.sample:
+                shown = f"{self.said(_error_type(error_type))}: {self.said(message)}"
+            else:
+                shown = f"{_error_type(error_type, known_only=True)} (details are hidden)"
             result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
             if hint:
                 result["hint"] = hint
             if case.sample and header.get("traceback"):
-                result["traceback"] = header["traceback"]
+                result["traceback"] = self.said(header["traceback"])
             return result
         mismatch, hint = self._mismatch(case, key, header, arrays)
         if mismatch is None:
@@ -331,12 +355,12 @@ class _Assessment:
         hint = hint or self.problem.wrong_answer_hints.get(check)
         self.hint(hint)
         result = {**entry, "status": "wrong", "verdict": Verdict.WRONG_ANSWER.value,
-                  "message": mismatch if case.sample else "wrong result (details are hidden)"}
+                  "message": self.said(mismatch) if case.sample else "wrong result (details are hidden)"}
         if hint:
             result["hint"] = hint
         if case.sample:
             result["expected"] = _show_arrays(self.expected[key])
-            result["got"] = _show_arrays(arrays)
+            result["got"] = [self.said(text) for text in _show_arrays(arrays)]
         return result
 
     def _mismatch(self, case, key, header, arrays):
@@ -373,6 +397,35 @@ class _Assessment:
         where = f" First: case '{first['case']}', {first['check']} ({first['transform']})." if first else ""
         lead = limit_message or (f"The result channel was corrupted: {tampered}." if tampered else "")
         return f"{lead + ' ' if lead else ''}{len(failed)} of {len(checks)} checks failed.{where}"
+
+
+class _Said:
+    """The submission's own words as a report repeats them: each text capped at `cap` characters, and
+    all of them together at `budget` (None: no budget); past it, WITHHELD."""
+
+    def __init__(self, budget, cap):
+        self.left, self.cap = budget, cap
+
+    def __call__(self, text):
+        text = str(text)
+        if len(text) > self.cap:
+            text = text[:self.cap] + " …"
+        if self.left is None or not text:
+            return text
+        if self.left <= 0:
+            return WITHHELD
+        text = text if len(text) <= self.left else text[:self.left] + " …"
+        self.left -= len(text)
+        return text
+
+
+def _error_type(name, known_only=False):
+    """An exception's class name fit to show: a short dotted identifier, or (`known_only`) one of
+    _KNOWN_ERRORS; anything else is "Exception"."""
+    plain = isinstance(name, str) and len(name) <= 64 and all(part.isidentifier() for part in name.split("."))
+    if not plain or (known_only and name not in _KNOWN_ERRORS):
+        return "Exception"
+    return name
 
 
 def describe_samples(problem):

@@ -2,8 +2,9 @@
 
 A frame is ``MAGIC | u32 header length | header JSON | payload``. The header names each array's dtype,
 shape and byte count; the payload is the arrays' bytes, back to back, in C order. No pickle, no object
-dtypes: the reader accepts only the dtypes in `ALLOWED_DTYPES` and checks every length against its cap,
-because everything on this stream may have been written by the submission.
+dtypes: the reader accepts only the dtypes in `ALLOWED_DTYPES`, checks every length against its cap, and
+the nesting and field types of every header, because everything on this stream may have been written by
+the submission: `decode` never raises on any input, it says where the stream stopped making sense.
 """
 
 import json
@@ -14,6 +15,10 @@ import numpy as np
 MAGIC = b"JJ1\n"
 _LENGTH = struct.Struct("<I")
 MAX_HEADER_BYTES = 1 << 20
+MAX_HEADER_DEPTH = 8  # a header is an object of text, numbers and short lists; arrays' specs are depth 3
+# Header fields the judge reads, which must be text whenever they are present.
+TEXT_FIELDS = ("type", "case", "check", "transform", "status", "kind", "error_type", "message", "traceback",
+               "platform", "device_kind", "jax_version", "python")
 
 # bfloat16 has no NumPy name; jax ships it (through ml_dtypes) as a NumPy dtype.
 try:
@@ -79,14 +84,45 @@ def _decode_one(view, pos):
         header = json.loads(bytes(view[pos:pos + head_len]))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError(f"frame header is not JSON: {error}") from None
+    except RecursionError:  # json nests by recursion: 300,000 brackets once crashed the judge here
+        raise WireError("frame header is nested too deeply") from None
     pos += head_len
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
         raise WireError("frame header is not an object with an 'arrays' list")
+    _check_header(header)
     arrays = []
     for spec in header.pop("arrays"):
         array, pos = _decode_array(view, pos, spec)
         arrays.append(array)
     return (header, arrays), pos
+
+
+def _depth(value):
+    """How deeply `value` nests lists and objects (iteratively: the value may nest deeper than the stack)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_HEADER_DEPTH:
+                pending.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def _check_header(header):
+    """The header's fields have the types the judge reads them as, so no frame can make it raise."""
+    if _depth(header) > MAX_HEADER_DEPTH:
+        raise WireError("frame header is nested too deeply")
+    for field in TEXT_FIELDS:
+        if field in header and not isinstance(header[field], str):
+            raise WireError(f"frame header field {field!r} is not text")
+    if not isinstance(header.get("type"), str):
+        raise WireError("frame header has no type")
+    if header["type"] == "check" and not all(isinstance(header.get(f), str) for f in ("case", "check", "transform")):
+        raise WireError("check frame without case, check and transform")
+    placement = header.get("placement", [])
+    if not isinstance(placement, list) or not all(isinstance(p, str) for p in placement):
+        raise WireError("frame header field 'placement' is not a list of text")
 
 
 def _decode_array(view, pos, spec):

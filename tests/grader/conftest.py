@@ -30,9 +30,11 @@ def judge_samples(clip_problem, cache):
     judge(clip_problem, clip_problem.reference, samples_only=True, cache=cache)  # expected values, once
 
     def run(source, **kwargs):
+        """`samples_only=False` judges every case (submit mode), with the attack limits still."""
         started = time.monotonic()
         kwargs.setdefault("limits", ATTACK_LIMITS)
-        report = judge(clip_problem, source, samples_only=True, cache=cache, **kwargs)
+        kwargs.setdefault("samples_only", True)
+        report = judge(clip_problem, source, cache=cache, **kwargs)
         json.dumps(report)  # the report is always JSON-able
         return report, time.monotonic() - started
 

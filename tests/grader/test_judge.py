@@ -1,13 +1,18 @@
 """Judging the clip-passthrough package end to end, through the real sandbox."""
 
+import dataclasses
 import json
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from grader import MAX_SOURCE_BYTES, ExpectedCache, judge, load_problem
+from grader import MAX_SOURCE_BYTES, ExpectedCache, Verdict, judge, load_problem, sandbox
 from grader.__main__ import main as grader_main
+from grader.sandboxed import wire
 from tests.conftest import CLIP
+from tests.grader.conftest import ATTACK_LIMITS
 
 SUBMISSIONS = CLIP / "submissions"
 
@@ -123,3 +128,54 @@ def test_validate_every_example_gets_its_folder_verdict(capsys):
     out = capsys.readouterr().out
     assert "FAIL" not in out
     assert f"{len(load_problem(CLIP).examples) + 1}/" in out
+
+
+class _Replay:
+    """Stands where a pool stands and hands the judge a stream a sandbox could have written: the
+    property below is about what the judge makes of the stream, whoever wrote it."""
+
+    def __init__(self, run):
+        self.base_run, self.stream = run, b""
+
+    def run(self, job_line, source, *, limits, device):
+        return dataclasses.replace(self.base_run, result_stream=self.stream)
+
+
+@pytest.fixture(scope="module")
+def reference_stream(clip_problem, judge_samples):
+    job = json.dumps(clip_problem.job(clip_problem.sample_cases)).encode()
+    run = sandbox.run_harness(job, clip_problem.reference, limits=ATTACK_LIMITS)
+    frames, error = wire.decode(run.result_stream)
+    assert error is None and frames[-1][0]["type"] == "done"
+    return run, frames
+
+
+@st.composite
+def mutated_streams(draw, frames):
+    """The reference's frames, shuffled, dropped, duplicated, forged or cut, as bytes."""
+    encoded = [wire.encode(header, arrays) for header, arrays in frames]
+    forged = draw(st.lists(st.dictionaries(
+        st.sampled_from(wire.TEXT_FIELDS + ("placement", "extra")),
+        st.none() | st.integers() | st.text(max_size=12) | st.sampled_from(
+            ["check", "done", "module_error", "ok", "error", "worked-example", "value", "eager", "grad_of_jit"])
+        | st.lists(st.text(max_size=5), max_size=3), max_size=8), max_size=3))
+    pieces = encoded[:1] + draw(st.permutations(encoded[1:]))
+    pieces = pieces[:draw(st.integers(1, len(pieces)))] + [wire.encode(h) for h in forged]
+    pieces += draw(st.lists(st.sampled_from(encoded), max_size=3))
+    data = bytearray(b"".join(pieces))
+    for _ in range(draw(st.integers(0, 3))):
+        if data:
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[:draw(st.integers(0, len(data)))]) if draw(st.booleans()) else bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), samples_only=st.booleans())
+def test_the_judge_reports_on_any_stream(clip_problem, cache, reference_stream, data, samples_only):
+    run, frames = reference_stream
+    replay = _Replay(run)
+    replay.stream = data.draw(st.binary(max_size=512) | mutated_streams(frames))
+    report = judge(clip_problem, clip_problem.reference, cache=cache, pool=replay, samples_only=samples_only)
+    assert report["verdict"] in {v.value for v in Verdict}
+    assert isinstance(report["summary"], str)
+    json.dumps(report)

@@ -3,6 +3,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.sandboxed import wire
 
@@ -10,10 +12,11 @@ from grader.sandboxed import wire
 def test_round_trip_keeps_dtype_shape_and_bytes():
     arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array([np.nan, np.inf], dtype=wire.ALLOWED_DTYPES["bfloat16"]),
               np.zeros((0,), np.int32)]
-    frames, error = wire.decode(wire.encode({"type": "check", "case": "a"}, arrays))
+    header = {"type": "check", "case": "a", "check": "value", "transform": "eager"}
+    frames, error = wire.decode(wire.encode(header, arrays))
     assert error is None
-    (header, got), = frames
-    assert header == {"type": "check", "case": "a"}
+    (decoded, got), = frames
+    assert decoded == header
     for want, have in zip(arrays, got):
         assert have.dtype == want.dtype and have.shape == want.shape
         assert have.tobytes() == want.tobytes()
@@ -21,8 +24,7 @@ def test_round_trip_keeps_dtype_shape_and_bytes():
 
 
 def _frame(header_obj, payload=b""):
-    head = json.dumps(header_obj).encode()
-    return wire.MAGIC + struct.pack("<I", len(head)) + head + payload
+    return _frame_bytes(json.dumps(header_obj).encode()) + payload
 
 
 @pytest.mark.parametrize("spec, why", [
@@ -32,7 +34,7 @@ def _frame(header_obj, payload=b""):
     ({"dtype": "float32", "shape": [4], "nbytes": 16}, "truncated"),
 ])
 def test_rejects_bad_array_specs(spec, why):
-    frames, error = wire.decode(_frame({"type": "check", "arrays": [spec]}, b"\0" * 8))
+    frames, error = wire.decode(_frame({"type": "hello", "arrays": [spec]}, b"\0" * 8))
     assert frames == []
     assert why in str(error)
 
@@ -51,3 +53,39 @@ def test_rejects_oversized_header():
 
 def test_rejects_header_without_arrays_list():
     assert "arrays" in str(wire.decode(_frame({"type": "check", "arrays": "x"}))[1])
+
+
+# Everything on this stream may come from the submission: whatever bytes arrive, decode answers.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=30)
+header_like = st.dictionaries(st.sampled_from(wire.TEXT_FIELDS + ("arrays", "placement")), json_values, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_decode_answers_any_bytes(data):
+    frames, error = wire.decode(data)
+    assert error is None or isinstance(error, wire.WireError)
+    assert all(isinstance(header, dict) for header, _ in frames)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(header_like | json_values, max_size=4), st.binary(max_size=64))
+def test_decode_answers_any_header(headers, payload):
+    data = b"".join(_frame(h, payload) for h in headers)
+    frames, error = wire.decode(data)
+    assert error is None or isinstance(error, wire.WireError)
+    for header, arrays in frames:  # what got through has the types the judge reads
+        assert all(isinstance(header[f], str) for f in wire.TEXT_FIELDS if f in header)
+        assert all(isinstance(a, np.ndarray) for a in arrays)
+
+
+def test_a_header_nested_deeper_than_the_stack_is_refused():
+    assert "nested" in str(wire.decode(_frame_bytes(b"[" * 300_000 + b"]" * 300_000))[1])
+    assert "nested" in str(wire.decode(_frame_bytes(json.dumps({"type": "x", "arrays": [[[[[[[[[[]]]]]]]]]]}).encode()))[1])
+
+
+def _frame_bytes(head):
+    return wire.MAGIC + struct.pack("<I", len(head)) + head
