@@ -4,15 +4,41 @@ import datetime as dt
 import math
 
 from sqlalchemy import JSON, DateTime, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow():
     return dt.datetime.now(dt.UTC)
 
 
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database. SQLite has no time zones: SQLAlchemy stores the
+    wall-clock digits and reads back a naive datetime, which the API then printed without an offset (the
+    schema says date-time, which needs one). Written as UTC, read back marked as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {dict: JSON, list: JSON, dt.datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict: JSON, list: JSON, dt.datetime: UTCDateTime()}
+
+
+def dialect_insert(session):
+    """INSERT with the database's ON CONFLICT clause (SQLite and PostgreSQL spell it the same way)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def json_safe(value):

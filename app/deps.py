@@ -2,16 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden, Unauthorized
 from .models import User
+from .security import TokenClaims, constant_time_equal
+from .users import service as users
 
 SESSION_COOKIE = "jaxjudge_session"
 CSRF_COOKIE = "jaxjudge_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Ids are `integer` columns: 32-bit in PostgreSQL (a larger one in a query: "integer out of range") and
+# 64-bit in SQLite (beyond that, OverflowError). Either was a 500; bounded here, it is a 422.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission id")]
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def get_session(request: Request):
@@ -55,31 +63,45 @@ def csrf_token_of(request: Request):
     return request.app.state.signer.csrf_token(cookie) if cookie else None
 
 
-def get_optional_user(request: Request, session: SessionDep,
-                      form_token: Annotated[str | None, Depends(csrf_form_token)]) -> User | None:
-    """The user of a bearer token, or of a session cookie (then unsafe methods need the CSRF token).
-
-    A plain function, so FastAPI runs it in its thread pool: a database wait here must never block the
-    event loop (with SQLite that would hold up the very request that owns the lock)."""
-    signer = request.app.state.signer
+def _presented_token(request: Request):
+    """(token, came in a cookie): a bearer header wins over the session cookie."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user_id = signer.user_id(header[7:].strip())
-        if user_id is None:
-            raise Unauthorized("The token is invalid or expired; get a new one at /api/auth/token.")
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if not cookie:
+        return header[7:].strip(), False
+    return request.cookies.get(SESSION_COOKIE), True
+
+
+def get_token_claims(request: Request, session: SessionDep,
+                     form_token: Annotated[str | None, Depends(csrf_form_token)]) -> TokenClaims | None:
+    """The claims of the request's bearer token or session cookie (then unsafe methods need the CSRF
+    token). A bad bearer token is 401; a bad cookie is no session. A token revoked at sign-out is bad."""
+    token, from_cookie = _presented_token(request)
+    if from_cookie and not token:
+        return None
+    claims = request.app.state.signer.read(token)
+    if claims is not None and users.is_revoked(session, claims=claims):
+        claims = None
+    if claims is None:
+        if from_cookie:
             return None
-        user_id = signer.user_id(cookie)
-        if user_id is None:
-            return None
-        if request.method not in _SAFE_METHODS:
-            # A cookie rides along on cross-site requests; the CSRF token does not (double submit).
-            sent = request.headers.get(CSRF_HEADER) or form_token
-            if sent != signer.csrf_token(cookie):
-                raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
-    return session.get(User, user_id)
+        raise Unauthorized("The token is invalid, expired or signed out; get a new one at /api/auth/token.")
+    if from_cookie and request.method not in _SAFE_METHODS:
+        # A cookie rides along on cross-site requests; the CSRF token does not (double submit).
+        sent = request.headers.get(CSRF_HEADER) or form_token
+        if not constant_time_equal(sent, request.app.state.signer.csrf_token(token)):
+            raise Forbidden("Missing or wrong CSRF token; reload the page and try again.")
+    return claims
+
+
+TokenClaimsDep = Annotated[TokenClaims | None, Depends(get_token_claims)]
+
+
+def get_optional_user(claims: TokenClaimsDep, session: SessionDep) -> User | None:
+    """The signed-in user, or None.
+
+    Plain functions, so FastAPI runs them in its thread pool: a database wait here must never block the
+    event loop (with SQLite that would hold up the very request that owns the lock)."""
+    return session.get(User, claims.user_id) if claims else None
 
 
 def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:

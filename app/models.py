@@ -140,3 +140,24 @@ class SolutionView(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
     viewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RevokedToken(Base):
+    """A signed token given back at sign-out: refused until it would have expired anyway (then purged)."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class LoginAttempts(Base):
+    """Sign-in attempts of one (username, address) in the window that began at `window_started_at`.
+
+    In the database, not in a process, so that every API process counts the same attempts."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of username and address
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -2,12 +2,15 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+MAX_USERNAME_LENGTH = 32
+MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH = 8, 256
+USERNAME_PATTERN = rf"^[A-Za-z0-9_.-]{{3,{MAX_USERNAME_LENGTH}}}$"
 
 
 class RegisterIn(BaseModel):
-    username: str = Field(pattern=USERNAME_PATTERN, description="3–32 letters, digits, '_', '.', '-'")
-    password: str = Field(min_length=8, max_length=256)
+    username: str = Field(pattern=USERNAME_PATTERN, max_length=MAX_USERNAME_LENGTH,
+                          description="3–32 letters, digits, '_', '.', '-'")
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
 
 
 class UserOut(BaseModel):

@@ -1,11 +1,13 @@
-"""Accounts: registration, sign-in, admins. Flushes; the request or command commits."""
+"""Accounts: registration, sign-in, sign-out, admins. Flushes; the request or command commits."""
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, TooManyRequests, Unauthorized
-from ..models import Role, User
+from ..db import dialect_insert, utcnow
+from ..errors import Conflict, TooManyRequests, Unauthorized, Unprocessable
+from ..models import RevokedToken, Role, User
 from ..security import hash_password, verify_password
+from .schemas import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
 
 
 def register_user(session, *, username, password, role=Role.USER):
@@ -23,16 +25,35 @@ def register_user(session, *, username, password, role=Role.USER):
 
 
 def authenticate(session, *, username, password, address, limiter):
-    """The user for a correct password; rate-limited per (username, address), constant-time otherwise."""
-    wait = limiter.retry_after(username, address)
+    """The user for a correct password; rate-limited per (username, address), constant-time otherwise.
+
+    The attempt is counted whatever the outcome: the caller commits on failure too."""
+    if len(username) > MAX_USERNAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        # No such account can exist, and hashing a megabyte costs a second of CPU: refused unhashed.
+        raise Unprocessable(f"Usernames are at most {MAX_USERNAME_LENGTH} characters and passwords at most "
+                            f"{MAX_PASSWORD_LENGTH}.")
+    wait = limiter.attempt(session, username, address)
     if wait:
         raise TooManyRequests("Too many failed sign-ins; wait and try again.", wait)
     user = session.scalar(select(User).where(User.username_key == username.lower()))
     if not verify_password(user.password_hash if user else None, password):
-        limiter.failed(username, address)
         raise Unauthorized("Wrong username or password.")
-    limiter.succeeded(username, address)
+    limiter.succeeded(session, username, address)
     return user
+
+
+def revoke_token(session, *, claims):
+    """Sign-out: refuse this token from now on (until it expires, when the row is purged)."""
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    # ON CONFLICT: two sign-outs of one token at once are one revocation, not an IntegrityError.
+    session.execute(dialect_insert(session)(RevokedToken).values(token_id=claims.token_id,
+                                                                  expires_at=claims.expires_at)
+                    .on_conflict_do_nothing(index_elements=[RevokedToken.token_id]))
+    session.flush()
+
+
+def is_revoked(session, *, claims):
+    return session.get(RevokedToken, claims.token_id) is not None
 
 
 def set_admin(session, *, username, password):

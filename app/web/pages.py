@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, csrf_token_of, end_browser_session,
-                    start_browser_session)
+from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, SubmissionId, TokenClaimsDep,
+                    csrf_token_of, end_browser_session, start_browser_session)
 from ..errors import AppError, Forbidden
 from ..problems import service as problems
+from ..security import constant_time_equal
 from ..submissions import service as submissions
 from ..users import service as users
 from ..users.schemas import RegisterIn
@@ -101,7 +102,7 @@ def problem_page(slug: str, request: Request, session: SessionDep, user: Optiona
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(submission_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def submission_page(submission_id: SubmissionId, request: Request, session: SessionDep, user: CurrentUser):
     # Signed out: CurrentUser's 401 becomes a redirect to sign-in that comes back here (api.py).
     submission = submissions.as_dict(submissions.get_submission(session, user=user, submission_id=submission_id))
     return render(request, "submission.html", user=user, submission=submission,
@@ -119,7 +120,7 @@ def _anonymous_form(request, name, *, status_code=200, **context):
 
 def _check_anonymous_form(request, csrf_token):
     cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not secrets.compare_digest(cookie, csrf_token or ""):
+    if not cookie or not constant_time_equal(cookie, csrf_token or ""):
         raise Forbidden("The form expired or came from another site; reload the page and try again.")
 
 
@@ -170,16 +171,21 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
                                   address=request.client.host if request.client else "?",
                                   limiter=request.app.state.login_limiter)
     except AppError as error:
+        session.commit()  # the failed attempt counts
         response = _anonymous_form(request, "login.html", status_code=error.status, next=_local(next),
                                    username=username, errors=[error.detail])
         response.headers.update(error.headers)
         return response
+    session.commit()
     return _signed_in(request, user.id, next)
 
 
 @router.post("/logout")
-def logout(user: OptionalUser):
-    # OptionalUser has checked the form's CSRF token: another site cannot sign a visitor out.
+def logout(claims: TokenClaimsDep, session: SessionDep):
+    # The claims come with the form's CSRF token checked: another site cannot sign a visitor out.
+    if claims is not None:
+        users.revoke_token(session, claims=claims)
+        session.commit()
     response = RedirectResponse("/", status_code=303)
     end_browser_session(response)
     return response
