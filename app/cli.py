@@ -53,6 +53,14 @@ def package_dirs(root):
     return sorted(p for p in Path(root).iterdir() if (p / "problem.toml").is_file()) if Path(root).is_dir() else []
 
 
+def uvicorn_options(settings):
+    """How uvicorn treats proxy headers: only from JAXJUDGE_TRUSTED_PROXIES. Left alone, uvicorn takes
+    X-Forwarded-For from 127.0.0.1 as the client's address, so any client of a server without a proxy in
+    front, or anything on the same host, could name a fresh address for every sign-in guess."""
+    proxies = settings.trusted_proxies
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) if proxies else ""}
+
+
 def cmd_serve(args, settings):
     import uvicorn
 
@@ -74,7 +82,7 @@ def cmd_serve(args, settings):
     print(f"jaxjudge on http://{args.host}:{args.port}  (API docs: /docs; {args.workers} embedded workers; "
           f"database: {settings.resolved_database_url().split('@')[-1]})", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **uvicorn_options(settings))
     finally:
         # Let each worker store the submission in hand and discard its warm sandboxes before we exit.
         stop.set()
@@ -110,6 +118,14 @@ def cmd_db(args, settings):
 
 
 def cmd_create_admin(args, settings):
+    from pydantic import ValidationError
+
+    from .users.schemas import RegisterIn
+
+    try:  # the rules of sign-up, so that the admin can sign in (sign-in refuses longer passwords)
+        RegisterIn(username=args.username, password=args.password)
+    except ValidationError as error:
+        sys.exit("jaxjudge: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors()))
     session_factory, _ = _database(settings)
     with session_factory() as session:
         user = users.set_admin(session, username=args.username, password=args.password)

@@ -1,11 +1,12 @@
 """Settings, from the environment (pydantic-settings). One object, read once at start."""
 
+import ipaddress
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Secrets that ship in examples and must never run a production judge.
 EXAMPLE_SECRETS = {"", "change-me", "changeme", "secret", "example-secret-key", "CHANGE_ME"}
@@ -34,6 +35,24 @@ class Settings(BaseSettings):
     zygote: bool = True                   # fork them from a zygote that has imported JAX (else fresh ones)
     judge_wall_time_s: float | None = None  # overrides every problem's wall-time limit (tests, slow hosts)
     cache_dir_override: Path | None = Field(default=None, validation_alias="JAXJUDGE_CACHE_DIR")
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed, comma-separated;
+    # none by default. Anything else's forwarded headers are ignored: the sign-in limiter counts per
+    # address, and uvicorn on its own believed them from 127.0.0.1.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for part in value:
+            if part != "*":
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"JAXJUDGE_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                                     "(or '*')") from None
+        return value
 
     @property
     def is_sqlite(self):

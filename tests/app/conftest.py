@@ -7,7 +7,7 @@ import uvicorn
 
 from app import migrate
 from app.api import create_app
-from app.cli import import_problem_dirs
+from app.cli import import_problem_dirs, uvicorn_options
 from app.config import Settings
 from app.db import make_engine, make_session_factories, make_session_factory
 from app.queue import Wakeup
@@ -46,7 +46,10 @@ class LiveServer:
         _, read_factory = make_session_factories(settings.resolved_database_url())
         app = create_app(settings=settings, session_factory=session_factory, read_session_factory=read_factory,
                          wakeup=self.wakeup)
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        # uvicorn_options: the proxy-header policy `jaxjudge serve` runs with, so tests see what users get.
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                                    **uvicorn_options(settings)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         while not self.server.started:
