@@ -1,16 +1,19 @@
-"""The FastAPI application: routers, the error tree's handler, request size caps."""
+"""The FastAPI application: routers, the error tree's handler, request size and depth caps, and the
+last word on any unexpected exception (logged with its traceback, answered as the error shape)."""
 
 import logging
 from urllib.parse import quote
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from . import admin
-from .errors import AppError
+from .errors import AppError, InternalError
 from .problems import endpoints as problems
 from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
@@ -21,6 +24,9 @@ from .web import pages
 log = logging.getLogger("jaxjudge.api")
 MAX_BODY_BYTES = 1 << 20           # JSON bodies: a 64 KiB source with room for escaping
 MAX_UPLOAD_BYTES = 9 << 20         # package zips (/api/admin/problems/import)
+# Deeper JSON than any problem needs (case pytrees nest a few levels). 500 levels of `entry` made the
+# package writer recurse past Python's limit (a 500); 100 000 would stop the JSON parser itself.
+MAX_JSON_DEPTH = 64
 
 
 def body_limit_for(path):
@@ -71,11 +77,134 @@ class BodySizeLimit:
             await _too_large(send, limit)
 
 
+def json_depth(body):
+    """The deepest nesting of arrays and objects in the JSON text `body` (bytes), counted outside strings.
+
+    Linear time in numpy whatever the input: a regular expression over strings goes quadratic on a body
+    of unterminated ones, and a Python loop costs ~0.1 s per MiB on the event loop. A quote ends or starts
+    a string unless an odd run of backslashes precedes it, as in the JSON grammar; text that is not JSON
+    gets some number and then the parser's own refusal."""
+    data = np.frombuffer(body, dtype=np.uint8)
+    if data.size == 0:
+        return 0
+    index = np.arange(data.size, dtype=np.int32)
+    backslash = data == ord("\\")
+    # last_plain[i]: the last position <= i that is not a backslash (-1 if none).
+    last_plain = np.maximum.accumulate(np.where(backslash, np.int32(-1), index))
+    backslashes_before = np.zeros(data.size, dtype=np.int32)
+    backslashes_before[1:] = index[:-1] - last_plain[:-1]
+    quote = (data == ord('"')) & (backslashes_before % 2 == 0)
+    in_string = (np.cumsum(quote, dtype=np.int32) - quote) % 2 == 1
+    opens = ((data == ord("[")) | (data == ord("{"))) & ~in_string
+    closes = ((data == ord("]")) | (data == ord("}"))) & ~in_string
+    return int(np.cumsum(opens.astype(np.int32) - closes.astype(np.int32), dtype=np.int32).max(initial=0))
+
+
+def _is_json(scope):
+    kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+    return kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))
+
+
+class JsonDepthLimit:
+    """422 for a JSON body nested deeper than MAX_JSON_DEPTH, before anything parses it. Reads the body
+    (already capped by BodySizeLimit, which runs first) and hands the same bytes on to the app."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not _is_json(scope):
+            return await self.app(scope, receive, send)
+        chunks, last = [], None
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                last = message  # the client went away (or BodySizeLimit stopped the body)
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if last is None and json_depth(body) > MAX_JSON_DEPTH:
+            response = JSONResponse({"detail": f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.",
+                                     "code": "unprocessable"}, status_code=422)
+            return await response(scope, receive, send)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if last is not None:
+                return last
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class UnexpectedErrors:
+    """Any exception nothing else handled: its traceback goes to the log, the client gets the error shape
+    ({"detail", "code": "internal_error"}, 500) and nothing of the traceback. The outermost of our
+    middlewares, so it also covers theirs."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: let the server cut the connection rather than end it well
+            error = InternalError()
+            response = None
+            if not scope["path"].startswith("/api/"):
+                try:
+                    response = pages.render_error(Request(scope), error)
+                except Exception:  # the page itself may be what failed
+                    log.exception("the error page failed too")
+            if response is None:
+                response = JSONResponse({"detail": error.detail, "code": error.code}, status_code=error.status)
+            await response(scope, receive, send)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request):
+    """Every method some route serves at this path. Starlette's 405 names only the methods of the first
+    route that matched the path, so DELETE /api/admin/problems answered `Allow: GET` (its POST left out).
+    Asked of the routes themselves (`matches`), as the router would for each method."""
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 422: "unprocessable"}
+
+
 async def _too_large(send, limit):
     response = JSONResponse({"detail": f"The request body is over {limit} bytes.", "code": "payload_too_large"},
                             status_code=413)
     await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _printable(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None):
@@ -102,8 +231,10 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
-        # Echoing the input back could echo a 60 KiB source; say where and what, not the value.
-        errors = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in error.errors()]
+        # Echoing the input back could echo a 60 KiB source; say where and what, not the value. A location
+        # may hold a key from the input, which may be a lone surrogate that UTF-8 cannot encode.
+        errors = [{"loc": [_printable(part) for part in e.get("loc", ())], "msg": _printable(e.get("msg")),
+                   "type": e.get("type")} for e in error.errors()]
         return JSONResponse({"detail": errors, "code": "unprocessable"}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -111,10 +242,16 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         # FastAPI answers 400 for a body it cannot decode (bytes that are not UTF-8, broken JSON framing):
         # that is malformed input, reported like every other as 422.
         status = 422 if error.status_code == 400 else error.status_code
-        return JSONResponse({"detail": error.detail, "code": "unprocessable" if status == 422 else "http_error"},
-                            status_code=status, headers=getattr(error, "headers", None))
+        headers = dict(getattr(error, "headers", None) or {})
+        if status == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"detail": error.detail, "code": _HTTP_CODES.get(status, "http_error")},
+                            status_code=status, headers=headers)
 
+    # The last added runs first: the size cap, then the depth cap over a body known to be small.
+    app.add_middleware(JsonDepthLimit)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(UnexpectedErrors)
 
     @app.get("/healthz", tags=["service"])
     def healthz():

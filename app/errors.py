@@ -52,9 +52,18 @@ class ServiceUnavailable(AppError):
         super().__init__(detail, headers={"Retry-After": str(max(1, int(retry_after_s)))})
 
 
+class InternalError(AppError):
+    """Our fault, not the request's: logged with its traceback, answered without it."""
+
+    status, code = 500, "internal_error"
+
+    def __init__(self, detail="Something went wrong on our side; it has been logged. Try again later."):
+        super().__init__(detail)
+
+
 ERROR_RESPONSES = {
     cls.status: {"description": cls.__doc__ or cls.code, "content": {"application/json": {"example": {
         "detail": "…", "code": cls.code}}}}
     for cls in (NotFound, Unauthorized, Forbidden, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests,
-                ServiceUnavailable)
+                ServiceUnavailable, InternalError)
 }

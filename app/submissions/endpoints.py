@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ..deps import CurrentUser, SessionDep
+from ..deps import CurrentUser, Page, SessionDep, SubmissionId
 from ..errors import ERROR_RESPONSES
 from ..problems import service as problems
 from . import service
@@ -24,7 +24,7 @@ def submit(slug: str, body: SubmissionIn, user: CurrentUser, session: SessionDep
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
-def get_submission(submission_id: int, user: CurrentUser, session: SessionDep):
+def get_submission(submission_id: SubmissionId, user: CurrentUser, session: SessionDep):
     """Only the owner and admins see a submission; anyone else gets 404."""
     return service.as_dict(service.get_submission(session, user=user, submission_id=submission_id))
 
@@ -32,6 +32,6 @@ def get_submission(submission_id: int, user: CurrentUser, session: SessionDep):
 @router.get("/submissions", response_model=SubmissionPage)
 def list_submissions(user: CurrentUser, session: SessionDep, problem: str | None = None,
                      mine: Annotated[bool, Query(description="only mine (always, for non-admins)")] = True,
-                     page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20):
+                     page: Page = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20):
     return service.list_submissions(session, user=user, problem_slug=problem, mine=mine, page=page,
                                     per_page=per_page)
