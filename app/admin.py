@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, UploadFile
 from sqlalchemy import func, select
 
-from .deps import AdminUser, SessionDep
+from .deps import AdminUser, SessionDep, SubmissionId
 from .errors import ERROR_RESPONSES, Conflict, Unprocessable
 from .models import Problem, ProblemVersion
 from .problems import service as problems
@@ -86,8 +86,10 @@ def import_zip(package: UploadFile, admin: AdminUser, session: SessionDep):
 
 @router.post("/problems/{slug}/validate", status_code=202, response_model=ValidationOut)
 def validate(slug: str, admin: AdminUser, session: SessionDep, request: Request):
-    """Judge the reference and every example of the current version; poll GET …/validation for the matrix."""
-    matrix = problems.start_validation(session, admin=admin, problem=_problem(session, slug, admin))
+    """Judge the reference and every example of the current version; poll GET …/validation for the matrix.
+    While a validation of the current version is under way, this returns it and queues nothing more."""
+    matrix = problems.start_validation(session, admin=admin, problem=_problem(session, slug, admin),
+                                       max_queue=request.app.state.settings.max_queue)
     session.commit()
     request.app.state.wakeup.notify()
     return matrix
@@ -124,7 +126,7 @@ def rejudge_problem(slug: str, admin: AdminUser, session: SessionDep, request: R
 
 
 @router.post("/submissions/{submission_id}/rejudge")
-def rejudge_submission(submission_id: int, admin: AdminUser, session: SessionDep, request: Request):
+def rejudge_submission(submission_id: SubmissionId, admin: AdminUser, session: SessionDep, request: Request):
     submissions.get_submission(session, user=admin, submission_id=submission_id)
     count = submissions.rejudge(session, submission_ids=[submission_id])
     session.commit()

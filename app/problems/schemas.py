@@ -1,7 +1,95 @@
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_serializer, model_validator
+
+# The most a problem may ask of a sandbox, per field of grader.Limits (the grader takes any positive
+# number: `wall_time_s = 1e308` was stored). Authored fields and imported packages alike are held to it.
+LIMIT_BOUNDS = {
+    "wall_time_s": 600.0, "cpu_time_s": 1200.0, "memory_mb": 65536, "address_space_mb": 131072,
+    "max_processes": 4096, "output_bytes": 64 << 20, "result_bytes": 1 << 30, "file_size_mb": 1024,
+    "tmpfs_mb": 8192, "open_files": 4096,
+}
+
+
+def unstorable_text(value):
+    """Why `value` (a JSON value, any depth) cannot be stored, or None: a NUL byte, which PostgreSQL text
+    cannot hold, or a lone surrogate, which UTF-8 cannot encode. Iterative: depth is no concern here."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\0" in item:
+                return "text may not contain NUL bytes"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text must be valid Unicode (no lone surrogates)"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return None
+
+
+def _storable(value):
+    why = unstorable_text(value)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
+class _Sparse(BaseModel):
+    """Fields left out stay out when written back (problem.toml gets only what the author set)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+def _bounded(name, kind):
+    return Annotated[kind | None, Field(None, gt=0, le=LIMIT_BOUNDS[name])]
+
+
+class LimitsIn(_Sparse):
+    """Sandbox limits; each positive and at most LIMIT_BOUNDS. Unset ones keep the grader's defaults."""
+
+    wall_time_s: _bounded("wall_time_s", float)
+    cpu_time_s: _bounded("cpu_time_s", float)
+    memory_mb: _bounded("memory_mb", int)
+    address_space_mb: _bounded("address_space_mb", int)
+    max_processes: _bounded("max_processes", int)
+    output_bytes: _bounded("output_bytes", int)
+    result_bytes: _bounded("result_bytes", int)
+    file_size_mb: _bounded("file_size_mb", int)
+    tmpfs_mb: _bounded("tmpfs_mb", int)
+    open_files: _bounded("open_files", int)
+
+
+class ToleranceIn(_Sparse):
+    rtol: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False)
+    atol: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False)
+
+
+class EntryIn(BaseModel):
+    """The entry point; keys the grader adds later pass through (the grader checks them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(max_length=100)
+    signature: str | None = Field(None, max_length=2000)
+    diff_argnums: list[Annotated[int, Field(ge=0, le=255)]] = Field([], max_length=64)
+    batch_argnums: list[Annotated[int, Field(ge=0, le=255)]] = Field([], max_length=64)
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class ProblemSummary(BaseModel):
@@ -49,27 +137,35 @@ class ExampleIn(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     expected: Literal["accepted", "wrong_answer", "runtime_error", "compilation_error",
                       "time_limit_exceeded", "memory_limit_exceeded", "output_limit_exceeded"]
-    source: str = Field(max_length=64 * 1024)
+    source: Text = Field(max_length=64 * 1024)
 
 
 class ProblemIn(BaseModel):
-    """A problem authored as JSON fields; stored as a package (problem.toml and files) like any other."""
+    """A problem authored as JSON fields; stored as a package (problem.toml and files) like any other.
+    Every string in it, nested ones included, is free of NUL bytes and lone surrogates."""
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    title: str = Field(min_length=1, max_length=200)
+    title: Text = Field(min_length=1, max_length=200)
     difficulty: Literal["easy", "medium", "hard"]
-    tags: list[str] = []
+    tags: list[Annotated[Text, Field(max_length=64)]] = Field([], max_length=32)
     device: Literal["any", "gpu"] = "any"
-    hints: list[str] = []
-    entry: dict = Field(description='{"name", "signature", "diff_argnums", "batch_argnums"}')
-    limits: dict = {}
-    tolerance: dict = {}
-    wrong_answer_hints: dict = {}
-    cases: list[dict] = Field(min_length=1)
-    statement: str = Field(max_length=200_000)
-    starter: str = Field(max_length=64 * 1024)
-    reference: str = Field(max_length=64 * 1024)
-    examples: list[ExampleIn] = []
+    hints: list[Annotated[Text, Field(max_length=10_000)]] = Field([], max_length=32)
+    entry: EntryIn
+    limits: LimitsIn = LimitsIn()
+    tolerance: dict[Annotated[str, Field(max_length=32)], ToleranceIn] = Field({}, max_length=16)
+    wrong_answer_hints: dict[Annotated[str, Field(max_length=64)], Annotated[Text, Field(max_length=10_000)]] = \
+        Field({}, max_length=64)
+    cases: list[dict] = Field(min_length=1, max_length=1000)
+    statement: Text = Field(max_length=200_000)
+    starter: Text = Field(max_length=64 * 1024)
+    reference: Text = Field(max_length=64 * 1024)
+    examples: list[ExampleIn] = Field([], max_length=150)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_everywhere(cls, data):
+        # entry and cases are free-form tables: their strings are checked here, before anything else.
+        return _storable(data)
 
 
 class ImportOut(BaseModel):
@@ -102,7 +198,7 @@ class AdminProblemOut(ProblemSummary):
 
 
 class PreviewIn(BaseModel):
-    markdown: str = Field(max_length=200_000)
+    markdown: Text = Field(max_length=200_000)
 
 
 class PreviewOut(BaseModel):

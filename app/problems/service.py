@@ -5,20 +5,25 @@ Functions flush and never commit: the request or command that calls them commits
 
 import hashlib
 import io
+import logging
 import tomllib
 import zipfile
+import zlib
 
 import grader
 from sqlalchemy import case, func, select
 
 from ..db import json_safe, restore_nonfinite
-from ..errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from ..errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from ..models import (HintReveal, Problem, ProblemVersion, SolutionView, Submission, SubmissionMode,
                       SubmissionStatus)
-from ..queue import announce_new_submissions
+from ..queue import QUEUED, RUNNING, announce_new_submissions, queued_count
+from .schemas import LIMIT_BOUNDS
 
+log = logging.getLogger("jaxjudge.problems")
 MAX_ZIP_BYTES = 8 << 20
 MAX_UNZIPPED_BYTES = 16 << 20
+_ZIP_CHUNK_BYTES = 64 << 10
 
 
 def package_digest(files):
@@ -36,10 +41,21 @@ def import_package(session, *, files, origin="package"):
         checked = grader.problem_from_files(files, origin=origin)
     except grader.ProblemError as error:
         raise Unprocessable(str(error)) from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+        # A package the grader's checks did not foresee (e.g. `[tolerance] float32 = 5`): the grader's bug
+        # to mend, logged as one, but the answer to the author is still "this package is wrong".
+        log.exception("%s: the grader's package check raised instead of refusing", origin)
+        raise Unprocessable(f"{origin}: the package could not be read ({type(error).__name__}: {error})") from None
     try:
         texts = {name: data.decode("utf-8") for name, data in files.items()}
     except UnicodeDecodeError:
         raise Unprocessable(f"{origin}: every file of a package must be UTF-8 text") from None
+    for name, text in [*texts.items(), ("problem.toml: title", checked.title)]:
+        if "\0" in text:  # PostgreSQL's text type cannot hold one; SQLite would, so both refuse it
+            raise Unprocessable(f"{origin}/{name}: contains a NUL byte")
+    for name, bound in LIMIT_BOUNDS.items():
+        if getattr(checked.limits, name) > bound:
+            raise Unprocessable(f"{origin}/problem.toml: limits.{name} is over its bound of {bound}")
     digest = package_digest(files)
     problem = session.scalar(select(Problem).where(Problem.slug == checked.slug))
     if problem is None:
@@ -79,14 +95,25 @@ def files_from_zip(data):
         names = [i.filename for i in infos]
         tops = {n.split("/", 1)[0] for n in names}
         strip = len(tops) == 1 and all("/" in n for n in names)
-        files = {}
+        files, unpacked = {}, 0
         for info in infos:
             name = info.filename.split("/", 1)[1] if strip else info.filename
             if name.startswith("/") or ".." in name.split("/"):
                 raise Unprocessable(f"unsafe path in zip: {info.filename!r}")
-            if grader.problem.is_package_file(name):  # anything else in the zip (READMEs, caches) is left out
-                files[name] = archive.read(info)
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            if not grader.problem.is_package_file(name):  # anything else (READMEs, caches) is left out
+                continue
+            # The sizes above are what the zip says. The bytes are counted as they come out, in chunks:
+            # archive.read() inflates with a 2 GiB output bound, so one lying entry cost +2 GiB at once.
+            chunks = []
+            with archive.open(info) as entry:
+                while chunk := entry.read(_ZIP_CHUNK_BYTES):
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNZIPPED_BYTES:
+                        raise PayloadTooLarge(f"The package unpacks to over {MAX_UNZIPPED_BYTES >> 20} MiB.")
+                    chunks.append(chunk)
+            files[name] = b"".join(chunks)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, KeyError,
+            ValueError, zlib.error) as error:  # RuntimeError: an encrypted entry
         raise Unprocessable(f"not a readable zip: {error}") from None
     return files
 
@@ -94,10 +121,11 @@ def files_from_zip(data):
 def files_from_fields(fields):
     """A package ({path: bytes}) from a ProblemIn."""
     meta = {"slug": fields.slug, "title": fields.title, "difficulty": fields.difficulty, "tags": fields.tags,
-            "device": fields.device, "hints": fields.hints, "entry": fields.entry}
-    for table in ("limits", "tolerance", "wrong_answer_hints"):
-        if getattr(fields, table):
-            meta[table] = getattr(fields, table)
+            "device": fields.device, "hints": fields.hints, "entry": fields.entry.model_dump()}
+    tables = {"limits": fields.limits.model_dump(),
+              "tolerance": {dtype: spec.model_dump() for dtype, spec in fields.tolerance.items()},
+              "wrong_answer_hints": fields.wrong_answer_hints}
+    meta.update({name: table for name, table in tables.items() if table})
     # JSON has no NaN or infinity: case values may spell them "nan", "inf", "-inf".
     meta["cases"] = [{k: restore_nonfinite(v) if k == "args" else v for k, v in case.items()}
                      for case in fields.cases]
@@ -233,11 +261,24 @@ def solution(session, *, user, problem, ask):
     return {"source": problem.current_version.reference, "reason": "asked"}
 
 
-def start_validation(session, *, admin, problem):
-    """Queue the reference and every example of the current version; returns the matrix so far."""
+def start_validation(session, *, admin, problem, max_queue):
+    """Queue the reference and every example of the current version; returns the matrix so far.
+
+    One validation of a version at a time: while one is queued or running, asking again returns its
+    matrix and queues nothing (28 requests once queued 597 jobs)."""
     version = problem.current_version
+    # On PostgreSQL, two requests at once must not both see "none running": the version's row is the
+    # lock. SQLite serialises writers anyway (and has no FOR UPDATE).
+    session.execute(select(ProblemVersion.id).where(ProblemVersion.id == version.id).with_for_update())
+    in_flight = session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.problem_version_id == version.id, Submission.mode == SubmissionMode.VALIDATE.value,
+        Submission.status.in_((QUEUED, RUNNING))))
+    if in_flight:
+        return validation_matrix(session, problem=problem)
     entries = [("reference.py", "ACCEPTED", version.reference)]
     entries += [(e["name"], e["expected"], version.files[e["name"]]) for e in version.examples]
+    if queued_count(session) + len(entries) > max_queue:
+        raise ServiceUnavailable("The judging queue is full; validate again shortly.", retry_after_s=30)
     for name, expected, source in entries:
         session.add(Submission(user_id=admin.id, problem_id=problem.id, problem_version_id=version.id,
                                source=source, mode=SubmissionMode.VALIDATE.value, example_name=name,
