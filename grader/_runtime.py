@@ -96,39 +96,33 @@ def python_runtime():
 # they lie would tell a submission the host's paths (a home folder, the deployment's layout). The tree is
 # made of hard links (a copy where the files lie on another filesystem), so it costs no disk space and
 # is made once per set of installed files; the sandbox's unprivileged host uid can read it whatever the
-# permissions of the folders above the originals (/root is 0700 on most machines).
+# permissions of the folders above the originals (/root is 0700 on most machines). An image whose
+# install paths are neutral already (/opt/jaxjudge, /usr/local) sets JAXJUDGE_RUNTIME_DIR=in-place: its
+# files are root's, so a worker of another uid could only copy them.
 RUNTIME_DIR_ENV = "JAXJUDGE_RUNTIME_DIR"
+IN_PLACE = "in-place"
+PYTHON_MOUNT = Path("/judge/python")
 
 
 @dataclasses.dataclass(frozen=True)
-class RuntimeTree:
-    """Host folders the sandbox mounts: `site` at /judge/site, `harness` at /judge/sandboxed, and
-    `python` (None when the interpreter lives under /usr, which is mounted as it is) at /judge/python."""
+class RuntimeMounts:
+    """What the sandbox mounts of the runtime: read-only `binds` (host path, path inside), folders to
+    hide under an empty tmpfs (paths inside), and the interpreter's path inside."""
 
-    root: Path
-    site: Path
-    harness: Path
-    python: Path | None
+    binds: tuple
+    hidden: tuple
+    interpreter: Path
+    python_outside_usr: bool
 
 
 def runtime_base():
     """$JAXJUDGE_RUNTIME_DIR, else /var/lib/jaxjudge/runtime for root, else /tmp/jaxjudge-runtime-UID."""
     configured = os.environ.get(RUNTIME_DIR_ENV)
     if configured:
-        return Path(configured)
+        return configured if configured == IN_PLACE else Path(configured)
     if os.geteuid() == 0:
         return Path("/var/lib/jaxjudge/runtime")
     return Path(tempfile.gettempdir()) / f"jaxjudge-runtime-{os.geteuid()}"
-
-
-def _sources(harness_dir):
-    """(name in the tree, host path, host paths to leave out) of everything the sandbox mounts."""
-    interpreter, prefix, hidden_sites = python_runtime()
-    sources = [(f"site/{entry.name}", entry, ()) for entry in sandbox_site_entries()]
-    sources.append(("sandboxed", Path(harness_dir), ()))
-    if not prefix.is_relative_to("/usr"):
-        sources.append(("python", prefix, tuple(p for p in hidden_sites if p.is_relative_to(prefix))))
-    return sources
 
 
 def _walk(path, excluded):
@@ -177,11 +171,8 @@ def _check_owned(path):
         raise OSError(f"{path} is not a folder of uid {os.geteuid()} closed to other writers")
 
 
-@functools.lru_cache(maxsize=4)
-def runtime_tree(harness_dir):
-    """The RuntimeTree for this Python, its sandbox packages and `harness_dir`, made if missing."""
-    sources = _sources(harness_dir)
-    base = runtime_base()
+def _tree(base, sources):
+    """The folder under `base` holding `sources` by name, made (atomically) if missing."""
     base.mkdir(mode=0o755, parents=True, exist_ok=True)
     _check_owned(base)
     root = base / _digest(sources)
@@ -196,6 +187,32 @@ def runtime_tree(harness_dir):
             if not root.is_dir():  # not another process winning the same rename
                 raise
     _check_owned(root)
-    names = {name.split("/")[0] for name, _, _ in sources}
-    return RuntimeTree(root=root, site=root / "site", harness=root / "sandboxed",
-                       python=root / "python" if "python" in names else None)
+    return root
+
+
+@functools.lru_cache(maxsize=4)
+def runtime_mounts(harness_dir):
+    """The RuntimeMounts for this Python, its sandbox packages and `harness_dir`; raises OSError when
+    the tree cannot be made."""
+    interpreter, prefix, hidden_sites = python_runtime()
+    outside_usr = not prefix.is_relative_to("/usr")
+    if outside_usr and not interpreter.is_relative_to(prefix):
+        raise OSError(f"the interpreter {interpreter} lies outside {prefix} and /usr")
+    inside = PYTHON_MOUNT / interpreter.relative_to(prefix) if outside_usr else interpreter
+    under_usr = tuple(p for p in hidden_sites if p.is_relative_to("/usr"))
+    base = runtime_base()
+    if base == IN_PLACE:
+        binds = [(prefix, PYTHON_MOUNT)] if outside_usr else []
+        binds += [(entry, Path("/judge/site") / entry.name) for entry in sandbox_site_entries()]
+        binds.append((Path(harness_dir), Path("/judge/sandboxed")))
+        hidden = under_usr + tuple(PYTHON_MOUNT / p.relative_to(prefix) for p in hidden_sites
+                                   if outside_usr and p.is_relative_to(prefix))
+        return RuntimeMounts(tuple(binds), hidden, inside, outside_usr)
+    sources = [(f"site/{entry.name}", entry, ()) for entry in sandbox_site_entries()]
+    sources.append(("sandboxed", Path(harness_dir), ()))
+    if outside_usr:
+        sources.append(("python", prefix, tuple(p for p in hidden_sites if p.is_relative_to(prefix))))
+    root = _tree(base, sources)
+    binds = [(root / "python", PYTHON_MOUNT)] if outside_usr else []
+    binds += [(root / "site", Path("/judge/site")), (root / "sandboxed", Path("/judge/sandboxed"))]
+    return RuntimeMounts(tuple(binds), under_usr, inside, outside_usr)

@@ -27,7 +27,7 @@ SANDBOX_UID = 65534
 # What a root worker's sandboxes are on the host: nobody, unless the operator names a uid of its own.
 SANDBOX_HOST_UID = 65534
 SANDBOX_HOST_UID_ENV = "JAXJUDGE_SANDBOX_HOST_UID"
-PYTHON_MOUNT = Path("/judge/python")
+PYTHON_MOUNT = _runtime.PYTHON_MOUNT
 NVIDIA_DEVICES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools")
 _READ_CHUNK = 1 << 16
 _CPU_POLL_S = 0.25
@@ -94,9 +94,8 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
     A fresh sandbox keeps no capability and cannot make user namespaces. The zygote keeps `keep_caps`
     inside its own user namespace, to give each child namespaces of its own; each child forbids further
     user namespaces in its own, drops every capability and installs the seccomp filter."""
-    interpreter, prefix, hidden_sites = _runtime.python_runtime()
     try:
-        tree = _runtime.runtime_tree(HARNESS_DIR)
+        runtime = _runtime.runtime_mounts(HARNESS_DIR)
     except OSError as error:
         raise SandboxUnavailable(f"could not gather the sandbox's runtime under {_runtime.runtime_base()}: "
                                  f"{error} (set {_runtime.RUNTIME_DIR_ENV} to a folder of the worker's)") from error
@@ -115,17 +114,9 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    # A Python outside /usr (pyenv, conda, a prefix of its own) is mounted from the runtime tree at
-    # /judge/python, without its site-packages: the sandbox sees no host path it came from.
     env = {}
-    if tree.python is not None:
-        args += ["--ro-bind", str(tree.python), str(PYTHON_MOUNT)]
+    if runtime.python_outside_usr:
         env["LD_LIBRARY_PATH"] = str(PYTHON_MOUNT / "lib")  # its libpython, which RUNPATH names by host path
-        inside_interpreter = PYTHON_MOUNT / interpreter.relative_to(prefix) if interpreter.is_relative_to(prefix) else None
-    else:
-        inside_interpreter = interpreter if interpreter.is_relative_to("/usr") else None
-    if inside_interpreter is None:
-        raise SandboxUnavailable(f"the interpreter {interpreter} lies outside {prefix} and /usr")
     # Of /etc only the dynamic loader's cache (so libcuda is found) and the alternatives links: CUDA
     # images reach /usr/local/cuda, where XLA finds ptxas, through /etc/alternatives/cuda.
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
@@ -135,12 +126,12 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/dev/shm",
              "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp"]
-    # Every installed package under /usr stays out of reach (a Python outside /usr is mounted without
-    # its site-packages); what _runtime picks is at /judge/site.
-    for site_dir in hidden_sites:
-        if site_dir.is_relative_to("/usr"):
-            args += ["--tmpfs", str(site_dir), "--remount-ro", str(site_dir)]
-    args += ["--ro-bind", str(tree.site), "/judge/site", "--ro-bind", str(tree.harness), "/judge/sandboxed"]
+    # Every installed package stays out of reach, except what _runtime picks for /judge/site; a Python
+    # outside /usr (pyenv, conda, a prefix of its own) is at /judge/python, all of it read-only.
+    for host, inside in runtime.binds:
+        args += ["--ro-bind", str(host), str(inside)]
+    for inside in runtime.hidden:
+        args += ["--tmpfs", str(inside), "--remount-ro", str(inside)]
     env.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                 "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"})
@@ -158,7 +149,7 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
         args += ["--setenv", name, value]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    args += ["--chdir", "/tmp", "--", str(inside_interpreter), "-I", "-S", "-c", boot, *map(str, boot_args)]
+    args += ["--chdir", "/tmp", "--", str(runtime.interpreter), "-I", "-S", "-c", boot, *map(str, boot_args)]
     return args
 
 

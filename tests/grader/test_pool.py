@@ -21,6 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 open('/tmp/left-behind', 'w').write('secret of the previous submission')
 open('/dev/shm/left-behind', 'w').write('secret of the previous submission')
+try:  # the zygote's children once shared one writable /dev
+    open('/dev/left-behind', 'w').write('secret of the previous submission')
+except OSError:
+    pass
 subprocess.Popen([sys.executable, '-c', 'import socket, time; s = socket.socket(socket.AF_UNIX); '
                   's.bind(b"\\\\0left-behind"); s.listen(); time.sleep(600)'], start_new_session=True)
 np.LEFT_BEHIND = True
@@ -33,7 +37,7 @@ import time; time.sleep(0.5)                # the socket is bound before the che
 OBSERVER = """
 import os, socket
 import numpy as np
-print('file', os.path.exists('/tmp/left-behind') or os.path.exists('/dev/shm/left-behind'))
+print('file', any(os.path.exists(p) for p in ('/tmp/left-behind', '/dev/shm/left-behind', '/dev/left-behind')))
 print('processes', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))
 print('module state', hasattr(np, 'LEFT_BEHIND'))
 print('environment', 'LEFT_BEHIND' in os.environ)
@@ -66,6 +70,43 @@ def test_a_submission_cannot_affect_the_next_one(clip_problem, cache, judge_samp
     # Its own pid namespace, nothing of the previous submission's: a child of the zygote is pid 1 of its
     # own; in a fresh sandbox bwrap's init is 1 and the harness 2.
     assert ("processes [1]" if pool.uses_zygote else "processes [1, 2]") in out
+    assert pool.zygote_failures == 0
+
+
+def shmem_bytes():
+    """The host's shared memory (tmpfs pages among it), from /proc/meminfo."""
+    for line in open("/proc/meminfo"):
+        if line.startswith("Shmem:"):
+            return int(line.split()[1]) << 10
+    raise AssertionError("no Shmem line in /proc/meminfo")
+
+
+# Fills its /tmp and /dev/shm nearly to their size (in files under the file-size limit), and tries /dev.
+HOARD_FILES = (ATTACK_LIMITS.tmpfs_mb - 8) // 8
+HOARDER = """
+chunk = b'x' * (8 << 20)
+for folder in ('/tmp', '/dev/shm', '/dev'):
+    try:
+        for i in range(%d):
+            with open(f'{folder}/hoard{i}', 'wb') as f:
+                f.write(chunk)
+        print('FILLED', folder)
+    except OSError as error:
+        print('REFUSED', folder, error.errno)
+""" % HOARD_FILES + REFERENCE
+
+
+def test_what_a_run_writes_is_gone_when_it_ends(clip_problem, cache, judge_samples, pool):
+    written = 2 * HOARD_FILES * (8 << 20)
+    before = shmem_bytes()
+    for _ in range(3):
+        report = judge(clip_problem, HOARDER.encode(), samples_only=True, cache=cache, pool=pool, limits=ATTACK_LIMITS)
+        assert report["verdict"] == "ACCEPTED", report["summary"]
+        out = report["output"]["stdout_tail"]
+        assert "FILLED /tmp" in out and "FILLED /dev/shm" in out and "REFUSED /dev 30" in out  # EROFS
+    # Three runs wrote three times `written`; what stays is at most noise (the warm sandbox, other
+    # processes), under one run's worth.
+    assert shmem_bytes() - before < written
     assert pool.zygote_failures == 0
 
 

@@ -6,16 +6,23 @@ ATTACK_LIMITS (the policy object, lowered for speed). Every attack runs twice: i
 a child of the zygote (a pool's warm sandbox), which must hold exactly as well.
 """
 
+import ast
 import json
+import os
 import platform
+import re
 import socket
+import struct
+import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from grader import SandboxPool, _seccomp, zygote
+from grader import SandboxPool, _runtime, _seccomp, sandbox, zygote
+from grader.judge import SUBMIT_MESSAGE_BUDGET, SUBMIT_MESSAGE_CHARS
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
 
@@ -321,3 +328,172 @@ def test_seccomp_program_denies_exactly_the_listed_numbers():
     assert run(39, arch=0x40000003) == 0x00050001  # i386 is refused whatever the number
     if machine == "x86_64":
         assert run(0x40000000 | 39) == 0x00050001
+
+
+# The nodes bwrap binds into every sandbox's /dev are the host's own: a sandbox that owned them (a root
+# worker's did) changed their ACL and times on the host, for every process on the machine.
+HOST_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+# An ACL that grants nobody anything (struct posix_acl_xattr_header, then USER_OBJ, GROUP_OBJ, OTHER).
+EMPTY_ACL = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, 0, 0xFFFFFFFF) for tag in (1, 4, 0x20))
+
+
+def node_metadata(path):
+    info = os.stat(path)
+    try:
+        acl = os.getxattr(path, "system.posix_acl_access")
+    except OSError as error:
+        acl = error.errno
+    return info.st_mode, info.st_uid, info.st_gid, info.st_ctime_ns, info.st_mtime_ns, acl, os.listxattr(path)
+
+
+def test_host_device_nodes_keep_mode_acl_owner_and_times(judge_samples):
+    before = {path: node_metadata(path) for path in HOST_NODES}
+    attacks = {
+        "chmod": "os.chmod(p, 0o600)",
+        "acl": f"os.setxattr(p, 'system.posix_acl_access', {EMPTY_ACL!r})",
+        "user_xattr": "os.setxattr(p, 'user.jaxjudge', b'1')",
+        "remove_xattr": "os.removexattr(p, 'system.posix_acl_access')",
+        "touch": "os.utime(p)",
+        "set_times": "os.utime(p, (0, 0))",
+        "chown": "os.chown(p, 65534, 65534)",
+        "lchown": "os.lchown(p, 65534, 65534)",
+    }
+    probe = (f"import os\nfor p in {HOST_NODES!r}:\n    for name, attack in {attacks!r}.items():\n"
+             "        try:\n            exec(attack)\n            print('ALLOWED', name, p)\n"
+             "        except OSError as error:\n            print('REFUSED', name, p, error.errno)\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    out = report["output"]["stdout_tail"]
+    assert "ALLOWED" not in out
+    assert out.count("REFUSED") == len(HOST_NODES) * len(attacks)
+    assert {path: node_metadata(path) for path in HOST_NODES} == before
+
+
+def test_sandbox_processes_are_an_unprivileged_host_uid(judge_samples, token):
+    # While the submission sleeps, its processes are looked up from the host side.
+    seen = {}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set() and not seen:
+            for entry in Path("/proc").iterdir():
+                try:
+                    if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes():
+                        status = (entry / "status").read_text()
+                        seen[entry.name] = [int(v) for v in status.split("Uid:")[1].split()[:4]]
+                except (OSError, IndexError):
+                    continue
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    try:
+        judged(judge_samples, solution_after(
+            f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'import time; time.sleep(3)', '{token}'])"),
+            "ACCEPTED")
+    finally:
+        stop.set()
+        thread.join()
+    assert seen, "the submission's process was never seen from the host"
+    for uids in seen.values():
+        assert uids == [sandbox.sandbox_host_uid()] * 4  # real, effective, saved, filesystem
+        if os.geteuid() == 0:
+            assert 0 not in uids
+
+
+def test_dev_is_minimal_read_only_and_every_writable_mount_is_bounded(judge_samples, token):
+    probe = (
+        "import os, stat\n"
+        f"for p in ('/dev/{token}', '/dev/pts/{token}'):\n"
+        "    try:\n        open(p, 'w').write('x')\n        print('WROTE', p)\n"
+        "    except OSError as error:\n        print('REFUSED', p, error.errno)\n"
+        "print('DEV', sorted(os.listdir('/dev')))\n"
+        "for line in open('/proc/self/mountinfo'):\n"
+        "    fields = line.split()\n"
+        "    point, options, kind, source_options = fields[4], fields[5], fields[-3], fields[-1]\n"
+        "    if 'rw' in options.split(',') and kind not in ('proc', 'devpts') \\\n"
+        "            and not stat.S_ISCHR(os.stat(point).st_mode):\n"
+        "        print('WRITABLE', point, kind, source_options)\n")
+    report = judged(judge_samples, solution_after(probe), "ACCEPTED")
+    out = report["output"]["stdout_tail"]
+    assert "WROTE" not in out
+    nodes = {"null", "zero", "full", "random", "urandom", "tty", "shm", "fd", "stdin", "stdout", "stderr"}
+    listed = set(ast.literal_eval(next(line for line in out.splitlines() if line.startswith("DEV "))[4:]))
+    assert nodes <= listed <= nodes | {"pts", "ptmx", "core"}  # bwrap's own devpts in a fresh sandbox
+    writable = [line.split()[1:] for line in out.splitlines() if line.startswith("WRITABLE")]
+    assert {point for point, _, _ in writable} == {"/tmp", "/dev/shm"}
+    for point, kind, options in writable:
+        assert kind == "tmpfs" and f"size={ATTACK_LIMITS.tmpfs_mb << 10}k" in options.split(","), (point, options)
+
+
+def test_mountinfo_shows_no_host_path(judge_samples):
+    probe = "print(open('/proc/self/mountinfo').read())"
+    report = judge_samples(solution_after(probe))[0]
+    assert report["verdict"] == "ACCEPTED"
+    roots = {line.split()[3] for line in report["output"]["stdout_tail"].splitlines() if len(line.split()) > 4}
+    assert roots, "no mountinfo came back"
+    host_paths = {str(ROOT), sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent), str(Path.home())}
+    for root in roots:
+        assert not any(root == p or root.startswith(p.rstrip("/") + "/") for p in host_paths if p != "/"), root
+        assert root == "/" or root.startswith(("/usr", "/etc/", "/newroot", "/null", "/zero", "/full", "/random",
+                                               "/urandom", "/tty", "/irq", "/bus", str(_runtime.runtime_base()))), root
+
+
+# A submit run holds the hidden cases in the harness's memory. This submission finds them and tries to
+# carry them out in what the report repeats: its exceptions' class names and messages, chunk by chunk.
+FIND_HIDDEN_CASES = """
+import json, sys
+frame, job = sys._getframe(), None
+while frame is not None:
+    job = frame.f_locals.get('job') or job
+    frame = frame.f_back
+SECRET = json.dumps([c for c in job['cases'] if not c.get('sample')]).encode().hex()
+"""
+LEAK_IN_CHECKS = FIND_HIDDEN_CASES + """
+calls = [0]
+def clip_passthrough(x, lo, hi):
+    chunk = SECRET[calls[0] * 150:(calls[0] + 1) * 150]  # 26 sample checks would carry it all
+    calls[0] += 1
+    raise type('LEAK' + chunk[:40], (ValueError,), {})('LEAK' + chunk)
+"""
+LEAK_AT_LOAD = FIND_HIDDEN_CASES + "raise ValueError('LEAK' + SECRET)\n"
+
+
+@pytest.mark.parametrize("source", [LEAK_IN_CHECKS, LEAK_AT_LOAD], ids=["in-checks", "at-load"])
+def test_hidden_cases_do_not_leave_through_messages(judge_samples, clip_problem, source):
+    report, _ = judge_samples(source.encode(), samples_only=False)
+    assert report["verdict"] == "RUNTIME_ERROR", report["summary"]
+    text = json.dumps(report)
+    hidden = json.dumps([c.to_json() for c in clip_problem.cases if not c.sample]).encode().hex()
+    leaked = sum(len(chunk) for chunk in re.findall(r"LEAK([0-9a-f]*)", text))
+    assert len(hidden) > 3 * SUBMIT_MESSAGE_BUDGET  # there was much to carry out
+    assert leaked <= SUBMIT_MESSAGE_BUDGET
+    hidden_errors = [c["message"] for c in report["checks"] if not c["sample"] and c["status"] == "error"]
+    if source is LEAK_AT_LOAD:
+        assert len(report["module_error"]["message"]) <= SUBMIT_MESSAGE_CHARS + 2
+        assert hidden_errors == []
+    else:  # a class named after the data is shown as a plain Exception
+        assert hidden_errors == ["Exception (details are hidden)"] * (11 * 13)
+
+
+def frame_for_every_pipe(header_expression):
+    """A prelude that writes one frame, whose header is `header_expression` (Python source giving bytes),
+    on every pipe the submission holds."""
+    return ("import json, os, stat, struct\n"
+            f"head = {header_expression}\n"
+            "frame = b'JJ1\\n' + struct.pack('<I', len(head)) + head\n"
+            "for fd in range(3, 64):\n    try:\n        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+            "            os.write(fd, frame)\n    except OSError:\n        pass\n")
+
+
+CHECK_FRAME = "{'type': 'check', 'case': 'worked-example', 'check': 'value', 'transform': 'eager', 'status': 'ok', 'arrays': []"
+
+
+@pytest.mark.parametrize("header", [
+    "b'[' * 300_000 + b']' * 300_000",
+    "json.dumps(%s, 'case': ['worked-example']}).encode()" % CHECK_FRAME,
+    "json.dumps(%s, 'placement': 7}).encode()" % CHECK_FRAME,
+    "json.dumps({'type': {'nested': True}, 'arrays': []}).encode()",
+], ids=["nested-300000-deep", "case-is-a-list", "placement-is-a-number", "type-is-an-object"])
+def test_malformed_frames_are_the_submissions_fault_not_a_judge_crash(judge_samples, header):
+    report = judged(judge_samples, solution_after(frame_for_every_pipe(header)), "RUNTIME_ERROR")
+    assert "corrupted" in report["summary"]
