@@ -56,18 +56,20 @@ def test_no_service_is_privileged_and_every_security_option_is_explained():
 def test_env_example_has_no_usable_secret():
     values = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
                   if line and not line.startswith("#"))
-    assert set(values) == {"POSTGRES_PASSWORD", "JAXJUDGE_SECRET_KEY"}
+    assert set(values) == {"POSTGRES_PASSWORD", "JAXJUDGE_SECRET_KEY", "JAXJUDGE_TRUSTED_PROXIES"}
     assert all(v == "" for v in values.values())
 
 
 def _substitute(value, dotenv):
-    """Compose's ${NAME:?message} and ${NAME} interpolation."""
+    """Compose's ${NAME:?message}, ${NAME:-default} and ${NAME} interpolation."""
     def one(match):
-        name = match.group(1)
+        name, kind, default = match.groups()
+        if kind == "-":
+            return dotenv.get(name) or default
         if name not in dotenv:
             raise KeyError(f"{name} is not set")
         return dotenv[name]
-    return re.sub(r"\$\{([A-Z_]+)(?::\?[^}]*)?\}", one, value)
+    return re.sub(r"\$\{([A-Z_]+)(?::([?-])([^}]*))?\}", one, value)
 
 
 def _image_env(data_dir):
