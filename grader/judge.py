@@ -254,7 +254,9 @@ class _Assessment:
                   for case in self.cases for check, transform in harness.CHECKS]
         base["cases"] = [self._case_info(case) for case in self.cases]
         base["checks"] = checks
-        verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else []))
+        # A stream the submission wrote into proves nothing, however right its arrays look.
+        verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
+                                + ([Verdict.RUNTIME_ERROR] if tampered else []))
         return self._done(verdict, self._summary(verdict, checks, limit_message, tampered))
 
     def _done(self, verdict, summary):
@@ -285,7 +287,10 @@ class _Assessment:
         return {"bytes": run.output_bytes, "shown": False}
 
     def _read_frames(self, frames, wire_error):
-        wanted = {(c.name, check, transform) for c in self.cases for check, transform in harness.CHECKS}
+        """The checks' frames, taken only in the order the harness sends them: a frame that is
+        duplicated, out of order or not asked for can only have been written by the submission, which
+        shares the harness's process, and makes the stream `tampered`."""
+        expected = iter([(c.name, check, transform) for c in self.cases for check, transform in harness.CHECKS])
         got, module_error, tampered, done = {}, None, None, False
         for header, arrays in frames:
             kind = header.get("type")
@@ -294,8 +299,11 @@ class _Assessment:
                 tampered = "data arrived after the run said it was done"
             elif kind == "module_error" and not got and module_error is None:
                 module_error = header
-            elif kind == "check" and key in wanted and key not in got:
+            elif kind == "check" and key == next(expected, None):
                 got[key] = (header, arrays)
+            elif kind == "check":
+                tampered = (f"a second result for {'/'.join(key)}" if key in got
+                            else f"a result for {'/'.join(key)} out of order or not asked for")
             elif kind == "done":
                 done = True
             else:
@@ -327,7 +335,7 @@ class _Assessment:
             if limit_verdict:
                 verdict, message = limit_verdict, "not run: the run was stopped at a limit"
             elif tampered:
-                verdict, message = Verdict.RUNTIME_ERROR, f"not run: the result channel was corrupted ({tampered})"
+                verdict, message = Verdict.RUNTIME_ERROR, f"not run: the result channel was written by the submission ({tampered})"
             else:
                 verdict = Verdict.RUNTIME_ERROR
                 message = f"not run: the process ended (exit status {self.run.exit_status}) before this check"
@@ -395,7 +403,7 @@ class _Assessment:
             return f"All {len(checks)} checks passed on {len(self.cases)} cases."
         first = failed[0] if failed else None
         where = f" First: case '{first['case']}', {first['check']} ({first['transform']})." if first else ""
-        lead = limit_message or (f"The result channel was corrupted: {tampered}." if tampered else "")
+        lead = limit_message or (f"The result channel was written by the submission: {tampered}." if tampered else "")
         return f"{lead + ' ' if lead else ''}{len(failed)} of {len(checks)} checks failed.{where}"
 
 
