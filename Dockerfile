@@ -38,7 +38,8 @@ ENV PATH=/opt/jaxjudge/bin:$PATH \
     JAXJUDGE_DATA_DIR=/var/lib/jaxjudge \
     JAXJUDGE_PROBLEMS_DIR=/srv/jaxjudge/problems \
     JAXJUDGE_MIGRATIONS_DIR=/srv/jaxjudge/migrations \
-    JAXJUDGE_RUNTIME_DIR=in-place
+    JAXJUDGE_RUNTIME_DIR=in-place \
+    JAXJUDGE_COMPILE_CACHE_DIR=/var/lib/jaxjudge/xla-cache
 # Not root: the sandbox needs no privilege (bubblewrap uses user namespaces), and RLIMIT_NPROC only
 # binds a non-root user.
 USER 10001:10001

@@ -1,12 +1,13 @@
 """Seconds per verdict: the sandboxed judge against a naive fresh process, measured in the same run.
 
-    python benchmarks/grade_latency.py [-n 10] [--device cpu|gpu] [--samples]
+    python benchmarks/grade_latency.py [-n 10] [--device cpu|gpu] [--samples] [--pool] [--submission FILE]
 
-Judges the accepted example N times through `grader.judge` (expected values computed beforehand), and
-N times runs the same harness and checks in a plain fresh `python` outside any sandbox, compiling each
-check on its own: what a naive judge pays per verdict (interpreter start, `import jax`, one compile per
-check). Prints p50/p95
-of each and their ratio. Not a test: nothing here asserts a time.
+Judges an accepted example (by default a copy of the reference) N times through `grader.judge`
+(expected values computed beforehand), twice over: without the compile cache, and with the compile
+cache the reference run filled (its own temporary folder, as a trusted run fills it). N times it also
+runs the same harness and checks in a plain fresh `python` outside any sandbox, compiling each check on
+its own: what a naive judge pays per verdict (interpreter start, `import jax`, one compile per check).
+Prints p50/p95 of each and their ratios. Not a test: nothing here asserts a time.
 """
 
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import ExpectedCache, SandboxPool, judge, load_problem  # noqa: E402
+from grader import ExpectedCache, SandboxPool, _compile_cache, judge, load_problem  # noqa: E402
 from grader.sandboxed import wire  # noqa: E402
 
 PROBLEM = ROOT / "problems" / "clip-passthrough"
@@ -65,42 +66,58 @@ def main():
     parser.add_argument("--pool", action="store_true",
                         help="judge in sandboxes started ahead of need (a SandboxPool of 1)")
     parser.add_argument("--wall-time", type=float, help="override the problem's wall-time limit (s)")
+    parser.add_argument("--submission", type=Path, default=ACCEPTED,
+                        help="the accepted submission to judge (default: a copy of the reference)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     problem = load_problem(PROBLEM)
     if args.wall_time:
         limits = problem.limits.replace(wall_time_s=args.wall_time, cpu_time_s=4 * args.wall_time)
         problem = dataclasses.replace(problem, limits=limits)
-    source = ACCEPTED.read_bytes()
+    source = args.submission.read_bytes()
     cases = problem.sample_cases if args.samples else problem.cases
     # The naive judge compiles every check on its own: no fused program per case.
     job_line = json.dumps({**problem.job(cases), "fuse": False}).encode()
-    with tempfile.TemporaryDirectory() as cache_dir:
+    # The sandbox's host uid must reach the cache folder: a folder of its own under /tmp.
+    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory(dir="/tmp") as compile_dir:
+        os.chmod(compile_dir, 0o755)
+        settings = {"without cache": _compile_cache.OFF, "with cache": str(Path(compile_dir) / "xla")}
+        os.environ[_compile_cache.CACHE_DIR_ENV] = settings["with cache"]
         cache = ExpectedCache(cache_dir)
-        cache.expected(problem, args.device)
-        pool = SandboxPool(1, device=args.device) if args.pool else None
-        judged, naive = [], []
-        for _ in range(args.n):  # interleaved, so drift on the machine hits both alike
-            started = time.perf_counter()
-            report = judge(problem, source, device=args.device, samples_only=args.samples, cache=cache,
-                           pool=pool)
-            judged.append(time.perf_counter() - started)
-            assert report["verdict"] == "ACCEPTED", report["summary"]
-            naive.append(naive_once(job_line, source, args.device)[0])
-        if pool is not None:
-            pool.close()
-    j50, j95 = quantiles(judged)
-    n50, n95 = quantiles(naive)
-    figures = {
-        "device": f"{report['device']['platform']} ({report['device']['kind']})", "n": args.n,
-        "cases": len(cases), "checks": len(report["checks"]),
-        "sandboxed_p50_s": round(j50, 3), "sandboxed_p95_s": round(j95, 3),
-        "naive_p50_s": round(n50, 3), "naive_p95_s": round(n95, 3), "ratio_p50": round(j50 / n50, 2),
-    }
-    print(f"device {figures['device']}, {len(cases)} cases, {figures['checks']} checks, n={args.n}")
-    print(f"sandboxed judge{' (pool)' if args.pool else ''}: p50 {j50:.3f} s  p95 {j95:.3f} s per verdict")
-    print(f"naive fresh proc: p50 {n50:.3f} s  p95 {n95:.3f} s per verdict (no sandbox)")
-    print(f"ratio sandboxed/naive (p50): {j50 / n50:.2f}")
+        cache.expected(problem, args.device)  # the trusted reference run, which fills the compile cache
+        pools = {}
+        for mode, setting in settings.items():  # each pool's sandboxes take the setting they start with
+            os.environ[_compile_cache.CACHE_DIR_ENV] = setting
+            pools[mode] = SandboxPool(1, device=args.device) if args.pool else None
+            while pools[mode] is not None and not pools[mode]._ready:  # its zygote started with `setting`
+                time.sleep(0.05)
+        times = {mode: [] for mode in settings} | {"naive": []}
+        for _ in range(args.n):  # interleaved, so drift on the machine hits all alike
+            for mode, setting in settings.items():
+                os.environ[_compile_cache.CACHE_DIR_ENV] = setting
+                started = time.perf_counter()
+                report = judge(problem, source, device=args.device, samples_only=args.samples, cache=cache,
+                               pool=pools[mode])
+                times[mode].append(time.perf_counter() - started)
+                assert report["verdict"] == "ACCEPTED", report["summary"]
+            times["naive"].append(naive_once(job_line, source, args.device)[0])
+        for pool in pools.values():
+            if pool is not None:
+                pool.close()
+    n50, n95 = quantiles(times["naive"])
+    figures = {"device": f"{report['device']['platform']} ({report['device']['kind']})", "n": args.n,
+               "cases": len(cases), "checks": len(report["checks"]), "submission": args.submission.name,
+               "naive_p50_s": round(n50, 3), "naive_p95_s": round(n95, 3)}
+    print(f"device {figures['device']}, {len(cases)} cases, {figures['checks']} checks, n={args.n}, "
+          f"{args.submission.name}")
+    print(f"naive fresh proc:        p50 {n50:.3f} s  p95 {n95:.3f} s per verdict (no sandbox)")
+    for mode in settings:
+        p50, p95 = quantiles(times[mode])
+        key = mode.replace(" ", "_")
+        figures.update({f"{key}_p50_s": round(p50, 3), f"{key}_p95_s": round(p95, 3),
+                        f"{key}_ratio_p50": round(p50 / n50, 2)})
+        print(f"sandboxed{' (pool)' if args.pool else ''} {mode + ':':14} p50 {p50:.3f} s  p95 {p95:.3f} s  "
+              f"ratio to naive {p50 / n50:.2f}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

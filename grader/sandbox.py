@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import _cgroup, _runtime, _seccomp
+from . import _cgroup, _compile_cache, _runtime, _seccomp
 
 HARNESS_DIR = Path(__file__).resolve().parent / "sandboxed"
 SANDBOX_UID = 65534
@@ -88,8 +88,12 @@ def bwrap_path():
     return path
 
 
-def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()):
-    """The bwrap argv that runs `python -c boot *boot_args`. Pure: reads the host layout, starts nothing.
+def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=(), compile_cache="ro"):
+    """The bwrap argv that runs `python -c boot *boot_args`. Pure but for making the compile cache's
+    folder: reads the host layout, starts nothing.
+
+    `compile_cache`: "ro" (a submission's sandbox: it may read entries by key), "rw" (a trusted run: it
+    writes them too) or None (no cache).
 
     A fresh sandbox keeps no capability and cannot make user namespaces. The zygote keeps `keep_caps`
     inside its own user namespace, to give each child namespaces of its own; each child forbids further
@@ -132,6 +136,10 @@ def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=()
         args += ["--ro-bind", str(host), str(inside)]
     for inside in runtime.hidden:
         args += ["--tmpfs", str(inside), "--remount-ro", str(inside)]
+    cache = _compile_cache.prepare(sandbox_host_uid()) if compile_cache else None
+    if cache is not None:
+        args += ["--bind" if compile_cache == "rw" else "--ro-bind", str(cache), _compile_cache.MOUNT]
+        env[_compile_cache.MODE_ENV] = compile_cache
     env.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                 "JAX_PLATFORMS": "cuda" if device == "gpu" else "cpu"})
@@ -234,13 +242,14 @@ class Sandbox(OneJob):
     job it will ever run. `run` sends the job and returns what happened; afterwards nothing of it is left.
     """
 
-    def __init__(self, limits=Limits(), device="cpu"):
+    def __init__(self, limits=Limits(), device="cpu", compile_cache="ro"):
         self.limits, self.device = limits, device
         self._result_read, result_write = os.pipe()
         seccomp_fd = _seccomp.program_fd() if _seccomp.supported() else None
         child_fds = (result_write,) + ((seccomp_fd,) if seccomp_fd is not None else ())
         try:
-            command = build_command(limits, device, HARNESS_BOOT, [result_write], seccomp_fd)
+            command = build_command(limits, device, HARNESS_BOOT, [result_write], seccomp_fd,
+                                    compile_cache=compile_cache)
         except BaseException:
             for fd in (self._result_read,) + child_fds:
                 os.close(fd)
@@ -321,9 +330,10 @@ class _BwrapProcess:
         return ended
 
 
-def run_harness(job_line, source, *, limits=Limits(), device="cpu"):
-    """Start a sandbox and run one job in it; see `Sandbox.run` and `SandboxRun`."""
-    return Sandbox(limits, device).run(job_line, source)
+def run_harness(job_line, source, *, limits=Limits(), device="cpu", compile_cache="ro"):
+    """Start a sandbox and run one job in it; see `Sandbox.run` and `SandboxRun`. Only a trusted run (the
+    reference) may pass compile_cache="rw"."""
+    return Sandbox(limits, device, compile_cache).run(job_line, source)
 
 
 def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):

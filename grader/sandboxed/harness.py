@@ -22,6 +22,7 @@ import sys
 import traceback
 
 SUBMISSION_FILENAME = "submission.py"
+COMPILE_CACHE = "/judge/xla-cache"  # grader._compile_cache.MOUNT
 MAX_MESSAGE_CHARS = 4000
 _SANDBOX_PATH = re.compile(r"/judge/\S+")
 
@@ -80,6 +81,7 @@ def serve(result_fd):
     import jax.numpy as jnp
     import numpy as np
 
+    _use_compile_cache(jax)
     device = jax.devices()[0]
     jax.block_until_ready(jax.device_put(np.zeros(1, np.float32), device) + 1)
     results.send({
@@ -138,6 +140,18 @@ def serve(result_fd):
             header["status"] = "ok"
             results.send(header, arrays)
     results.send({"type": "done"})
+
+
+def _use_compile_cache(jax):
+    """JAX's persistent cache at /judge/xla-cache, where the judge mounted it: read-only for a submission,
+    which must never write an entry (no compile takes 1e9 s), writable for the trusted reference run."""
+    mode = os.environ.get("JAXJUDGE_COMPILE_CACHE")
+    if mode not in ("ro", "rw") or not os.path.isdir(COMPILE_CACHE):
+        return
+    jax.config.update("jax_compilation_cache_dir", COMPILE_CACHE)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0 if mode == "rw" else 1e9)
+    jax.config.update("jax_persistent_cache_enable_xla_caches", "none")  # XLA's own (GPU autotune) stay off
 
 
 def exit_now():

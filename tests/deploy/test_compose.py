@@ -79,6 +79,8 @@ def _image_env(data_dir):
     for line in text.splitlines():
         if line.startswith("ENV "):
             for name, value in re.findall(r"(JAXJUDGE_[A-Z_]+)=(\S+)", line):
+                if name == "JAXJUDGE_RUNTIME_DIR":  # where the image installed Python: nothing of this host
+                    continue
                 env[name] = value.replace("/srv/jaxjudge", str(ROOT)).replace("/var/lib/jaxjudge", str(data_dir))
     return env
 
