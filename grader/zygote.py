@@ -133,12 +133,14 @@ class ForkedSandbox(OneJob):
         self._result_read = result
         self._sync = sync
         self._keeper = self._init = None
+        self.root_pid = None
         self._cgroup = None
         self._ended = None
 
     def start(self):
         keeper_pid, _ = _receive(self._sync, b"c")
         self._keeper = os.pidfd_open(keeper_pid)  # it waits for "g", so the pid is still its own
+        self.root_pid = keeper_pid
         self._cgroup = _cgroup.create(self.limits.memory_mb << 20, self.limits.max_processes)
         if self._cgroup is not None:
             for procs in self._cgroup.procs_files():

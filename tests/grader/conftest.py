@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import ExpectedCache, Limits, judge, load_problem
+from grader import ExpectedCache, Limits, judge, load_problem, sandbox
 from tests.conftest import CLIP
 
 # The attack tests lower the sandbox limits (taken from the policy object, as snekbox's tests do) so
@@ -56,7 +56,10 @@ def processes_with(marker):
     return found
 
 
-def assert_nothing_left_running(marker="from sandboxed."):
+def assert_nothing_left_running(marker=None):
+    """No process of a sandbox this test process started (or, given `marker`, none whose command line
+    holds it) is left: other test runs on the machine may have sandboxes of their own."""
+    marker = marker or sandbox.owner_tag()
     # The cgroup is emptied synchronously, but a process can take a moment to be reaped by init.
     for _ in range(50):
         if not processes_with(marker):

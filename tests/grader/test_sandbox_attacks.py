@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import SandboxPool, _runtime, _seccomp, sandbox, zygote
+from grader import SandboxPool, _compile_cache, _runtime, _seccomp, sandbox, zygote
 from grader.judge import SUBMIT_MESSAGE_BUDGET, SUBMIT_MESSAGE_CHARS
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
@@ -473,7 +473,8 @@ def test_mountinfo_shows_no_host_path(judge_samples):
     for root in roots:
         assert not any(root == p or root.startswith(p.rstrip("/") + "/") for p in host_paths if p != "/"), root
         assert root == "/" or root.startswith(("/usr", "/etc/", "/newroot", "/null", "/zero", "/full", "/random",
-                                               "/urandom", "/tty", "/irq", "/bus", str(_runtime.runtime_base()))), root
+                                               "/urandom", "/tty", "/irq", "/bus", str(_runtime.runtime_base()),
+                                               str(_compile_cache.cache_dir()))), root
 
 
 # A submit run holds the hidden cases in the harness's memory. This submission finds them and tries to

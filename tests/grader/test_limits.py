@@ -1,0 +1,80 @@
+"""Limits mean the same on every machine: TIME_LIMIT_EXCEEDED on CPU time (the wall clock gives back what
+the machine's load took), memory enforced with or without a cgroup, CPU time counted either way.
+
+"no cgroup" runs the judge as an unprivileged container does, where no cgroup can be written
+(JAXJUDGE_CGROUPS=0): the watchdog in grader/sandbox.py stands in for memory.max.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from grader import SandboxPool, _cgroup, _compile_cache, judge, zygote
+from tests.conftest import CLIP
+from tests.grader.conftest import ATTACK_LIMITS, assert_nothing_left_running
+
+REFERENCE = (CLIP / "reference.py").read_text()
+MEMORY_BOMB = "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.ones(1 << 24))\n" + REFERENCE
+BUSY_LOOP = REFERENCE.replace("    return jnp.clip(x, lo, hi)", "    while True:\n        pass")
+
+
+@pytest.fixture(params=["fresh", "zygote"])
+def judge_in(request, clip_problem, cache):
+    """judge(samples) in a fresh sandbox or a child of a zygote started for the call."""
+    if request.param == "zygote" and not zygote.supported():
+        pytest.skip("no zygote on this machine")
+
+    def run(source, limits=ATTACK_LIMITS):
+        pool = SandboxPool(1, limits=limits) if request.param == "zygote" else None
+        try:
+            return judge(clip_problem, source.encode(), samples_only=True, cache=cache, limits=limits, pool=pool)
+        finally:
+            if pool is not None:
+                pool.close()
+            assert_nothing_left_running()
+    return run
+
+
+@pytest.fixture
+def no_cgroup(monkeypatch, clip_problem, cache):
+    judge(clip_problem, clip_problem.reference, samples_only=True, cache=cache)  # expected values first
+    monkeypatch.setenv(_cgroup.CGROUPS_ENV, "0")
+
+
+def test_without_a_cgroup_the_watchdog_stops_a_memory_bomb(no_cgroup, judge_in):
+    report = judge_in(MEMORY_BOMB)
+    assert report["verdict"] == "MEMORY_LIMIT_EXCEEDED", report["summary"]
+    assert report["memory_limit_by"] == "watchdog"
+
+
+def test_without_a_cgroup_cpu_time_is_counted_and_limited(no_cgroup, judge_in):
+    report = judge_in(BUSY_LOOP, ATTACK_LIMITS.replace(wall_time_s=30.0, cpu_time_s=3.0))
+    assert report["verdict"] == "TIME_LIMIT_EXCEEDED", report["summary"]
+    assert "CPU time" in report["summary"]
+    # Counted from the processes themselves, sampled four times a second (a container's rusage gave 0.005).
+    assert report["timings"]["cpu_s"] >= 3.0 - 0.5
+
+
+def test_a_correct_submission_is_accepted_on_a_saturated_machine(judge_in, monkeypatch):
+    # A run alone, then the same run with a wall-time limit of 2.5 times what it took, beside 4 busy
+    # processes per core (each in a session of its own, as other workers' sandboxes are, so the
+    # scheduler's autogroups share the CPUs among them all): it waits for a CPU far longer than that
+    # limit, and the wait is given back. Without the compile cache, so that the run has work to wait for.
+    monkeypatch.setenv(_compile_cache.CACHE_DIR_ENV, _compile_cache.OFF)
+    alone = judge_in(REFERENCE)
+    assert alone["verdict"] == "ACCEPTED", alone["summary"]
+    tight = ATTACK_LIMITS.replace(wall_time_s=2.5 * alone["timings"]["wall_s"], cpu_time_s=16.0)
+    hogs = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 120\nwhile time.time() < end: pass"],
+                             start_new_session=True) for _ in range(4 * os.cpu_count())]
+    try:
+        loaded = judge_in(REFERENCE, tight)
+        sleeper = judge_in("import time\ntime.sleep(10 ** 6)\n" + REFERENCE, tight)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert loaded["verdict"] == "ACCEPTED", loaded["summary"]
+    # Sleeping is not waiting for a CPU: the sleeper still stops at its wall-time limit, load or not.
+    assert sleeper["verdict"] == "TIME_LIMIT_EXCEEDED" and "wall-time" in sleeper["summary"]
