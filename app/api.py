@@ -1,19 +1,24 @@
 """The FastAPI application: routers, the error tree's handler, request size and depth caps, and the
 last word on any unexpected exception (logged with its traceback, answered as the error shape)."""
 
+import contextlib
 import logging
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy import exc as sqlalchemy_errors
 from starlette.routing import Match
 
 from . import admin
-from .errors import AppError, InternalError
+from .db import is_busy
+from .errors import AppError, InternalError, ServiceUnavailable
 from .problems import endpoints as problems
 from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
@@ -27,6 +32,10 @@ MAX_UPLOAD_BYTES = 9 << 20         # package zips (/api/admin/problems/import)
 # Deeper JSON than any problem needs (case pytrees nest a few levels). 500 levels of `entry` made the
 # package writer recurse past Python's limit (a 500); 100 000 would stop the JSON parser itself.
 MAX_JSON_DEPTH = 64
+# Paths that never touch the database, so never wait for a turn: a probe must learn that the process is
+# alive however busy its database is (a classroom's burst once left /healthz unanswered for minutes).
+NO_DATABASE_PATHS = ("/healthz", "/static/")
+BUSY_RETRY_AFTER_S = 2
 
 
 def body_limit_for(path):
@@ -143,6 +152,47 @@ class JsonDepthLimit:
         await self.app(scope, replay, send)
 
 
+class DatabaseTurns:
+    """At most `turns` requests of this process use the database at once; the rest wait for a turn, at
+    most `wait_s`, then get 503 with Retry-After without having touched anything.
+
+    So the thread pool (larger than `turns`, see `create_app`) and the connection pool (one connection per
+    turn, `Settings.pool_size_for`) are never exhausted by a burst: a turn holds at most one thread and
+    one connection of each engine, and nothing waits on them without a bound. Before, 200 requests at
+    once took all 40 threads, waited 30 s for 15 connections, and answered nothing for minutes."""
+
+    def __init__(self, app, *, turns, wait_s):
+        self.app, self.turns, self.wait_s = app, turns, wait_s
+        self._semaphore = None  # made in the event loop that serves
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PATHS):
+            return await self.app(scope, receive, send)
+        if self._semaphore is None:
+            self._semaphore = anyio.Semaphore(self.turns)
+        acquired = False
+        with anyio.move_on_after(self.wait_s):
+            await self._semaphore.acquire()  # cancellation-safe: a cancelled wait holds no turn
+            acquired = True
+        if not acquired:
+            return await _busy_response(scope)(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._semaphore.release()
+
+
+def _busy_response(scope):
+    error = ServiceUnavailable("The server is busy; try again in a moment.", retry_after_s=BUSY_RETRY_AFTER_S)
+    if not scope["path"].startswith("/api/"):
+        try:
+            return pages.render_error(Request(scope), error)
+        except Exception:
+            log.exception("the error page failed")
+    return JSONResponse({"detail": error.detail, "code": error.code}, status_code=error.status,
+                        headers=error.headers)
+
+
 class UnexpectedErrors:
     """Any exception nothing else handled: its traceback goes to the log, the client gets the error shape
     ({"detail", "code": "internal_error"}, 500) and nothing of the traceback. The outermost of our
@@ -208,7 +258,15 @@ def _printable(value):
 
 
 def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None):
-    app = FastAPI(title="jaxjudge", version="0.1.0",
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        # Sync endpoints and dependencies run on anyio's thread pool (40 threads by default): more threads
+        # than database turns, so that a turn never waits for a thread and the rest (static files) have some.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, settings.api_concurrency + 16)
+        yield
+
+    app = FastAPI(title="jaxjudge", version="0.1.0", lifespan=lifespan,
                   description="An online judge for JAX: values and derivatives, under jit, in a sandbox.")
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -229,6 +287,17 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         return JSONResponse({"detail": error.detail, "code": error.code}, status_code=error.status,
                             headers=error.headers)
 
+    @app.exception_handler(sqlalchemy_errors.OperationalError)
+    @app.exception_handler(sqlalchemy_errors.TimeoutError)
+    async def _database_busy(request: Request, error: Exception):
+        # A bounded wait ran out (a pooled connection, SQLite's write lock, a PostgreSQL lock): the
+        # transaction was rolled back, nothing of the request is stored, and trying again is right.
+        if not is_busy(error):
+            raise error
+        log.warning("database busy answering %s %s: %s", request.method, request.url.path, error)
+        return await _app_error(request, ServiceUnavailable("The database is busy; try again in a moment.",
+                                                            retry_after_s=BUSY_RETRY_AFTER_S))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
         # Echoing the input back could echo a 60 KiB source; say where and what, not the value. A location
@@ -248,13 +317,16 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         return JSONResponse({"detail": error.detail, "code": _HTTP_CODES.get(status, "http_error")},
                             status_code=status, headers=headers)
 
-    # The last added runs first: the size cap, then the depth cap over a body known to be small.
+    # The last added runs first: the size cap, then the depth cap over a body known to be small, then the
+    # wait for a database turn, with the body already read.
+    app.add_middleware(DatabaseTurns, turns=settings.api_concurrency, wait_s=settings.db_wait_s)
     app.add_middleware(JsonDepthLimit)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(UnexpectedErrors)
 
     @app.get("/healthz", tags=["service"])
-    def healthz():
+    async def healthz():
+        """Liveness: answered on the event loop itself, with no thread, connection or turn to wait for."""
         return {"status": "ok"}
 
     return app

@@ -21,14 +21,15 @@ from .users import service as users
 log = logging.getLogger("jaxjudge")
 
 
-def _database(settings):
-    """(sessions that write, sessions that read). The embedded default (SQLite) migrates itself; with
-    PostgreSQL, migrations are one explicit step (`jaxjudge db upgrade`) so that many workers never race
-    to apply them."""
+def _database(settings, workers=0):
+    """(sessions that write, sessions that read), with connections for the API and `workers` embedded
+    workers. The embedded default (SQLite) migrates itself; with PostgreSQL, migrations are one explicit
+    step (`jaxjudge db upgrade`) so that many workers never race to apply them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.is_sqlite:
         migrate.upgrade(settings.resolved_database_url())
-    return make_session_factories(settings.resolved_database_url())
+    return make_session_factories(settings.resolved_database_url(), pool_size=settings.pool_size_for(workers),
+                                  wait_s=settings.db_wait_s)
 
 
 def import_problem_dirs(session_factory, dirs, *, publish, only_missing=False):
@@ -69,7 +70,7 @@ def cmd_serve(args, settings):
 
     if not settings.is_sqlite:  # _database migrates the embedded default itself
         migrate.upgrade(settings.resolved_database_url())
-    session_factory, read_session_factory = _database(settings)
+    session_factory, read_session_factory = _database(settings, workers=args.workers)
     imported = import_problem_dirs(session_factory, package_dirs(settings.problems_dir), publish=True,
                                    only_missing=True)
     for slug, version, _ in imported:

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     # none by default. Anything else's forwarded headers are ignored: the sign-in limiter counts per
     # address, and uvicorn on its own believed them from 127.0.0.1.
     trusted_proxies: Annotated[list[str], NoDecode] = []
+    # A classroom's burst (issue 14): requests that use the database at once in one API process; the
+    # rest wait for a turn up to db_wait_s. The bound on every wait of a request — for a turn, a pooled
+    # connection, SQLite's write lock, a PostgreSQL row lock — after which it is answered 503 with
+    # Retry-After (nothing of it stored) instead of queueing without end.
+    api_concurrency: int = Field(default=24, ge=1, le=1000)
+    db_wait_s: float = Field(default=10.0, gt=0, le=300)
+    # Connections each engine keeps (API, embedded workers and their heartbeats share the writers'):
+    # enough for every admitted request plus the workers, so a request never waits on the pool.
+    db_pool_size: int | None = Field(default=None, ge=1, le=1000)   # default: see pool_size_for
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -53,6 +62,11 @@ class Settings(BaseSettings):
                     raise ValueError(f"JAXJUDGE_TRUSTED_PROXIES: {part!r} is not an IP address or network "
                                      "(or '*')") from None
         return value
+
+    def pool_size_for(self, workers=0):
+        """Connections per engine: one per admitted request, two per embedded worker (its loop and its
+        heartbeat) and a few for the rest (start-up, the odd page outside a turn)."""
+        return self.db_pool_size or self.api_concurrency + 2 * workers + 4
 
     @property
     def is_sqlite(self):

@@ -3,7 +3,7 @@
 import datetime as dt
 import math
 
-from sqlalchemy import JSON, DateTime, create_engine, event
+from sqlalchemy import JSON, DateTime, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -67,13 +67,26 @@ def restore_nonfinite(value):
     return value
 
 
-def make_engine(url, *, immediate=True):
+# Defaults of app.config.Settings (api_concurrency + 8 connections, a 10 s bound on every wait), for
+# callers without settings (tests, scripts).
+DEFAULT_POOL_SIZE = 32
+DEFAULT_WAIT_S = 10.0
+
+
+def make_engine(url, *, immediate=True, pool_size=DEFAULT_POOL_SIZE, wait_s=DEFAULT_WAIT_S):
     """An engine for `url`. On SQLite, `immediate` engines begin every transaction with BEGIN IMMEDIATE
-    (for sessions that write); the API's GET requests use one with deferred, read-only transactions."""
+    (for sessions that write); the API's GET requests use one with deferred, read-only transactions.
+
+    `pool_size` connections, and no overflow: a request waits at most `wait_s` for one (then
+    sqlalchemy.exc.TimeoutError), and at most `wait_s` for a lock (SQLite's write lock: "database is
+    locked"; a PostgreSQL row: lock_timeout). The API answers each with 503 and Retry-After
+    (app.api: `database_busy`); the defaults of 5 connections and a 30 s wait made a burst of 200
+    requests wait for minutes, then fail with 500s."""
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": wait_s}
     if url.startswith("sqlite"):
         # The API's threads and the embedded workers share the file: WAL lets readers run beside the
-        # one writer, and busy_timeout makes a writer wait for the lock instead of failing.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # one writer, and busy_timeout makes a writer wait for the lock (a bounded time) instead of failing.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_s}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _):
@@ -82,7 +95,7 @@ def make_engine(url, *, immediate=True):
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -90,21 +103,39 @@ def make_engine(url, *, immediate=True):
             # A deferred transaction that reads and then writes cannot wait for the write lock: SQLite
             # answers "database is locked" at once. BEGIN IMMEDIATE takes the lock up front, so
             # concurrent writers queue on busy_timeout instead; WAL readers are not blocked by it. Reads
-            # stay deferred, or every GET would queue behind every other.
+            # stay deferred, or every GET would queue behind every other. The API keeps the lock only for
+            # one endpoint call: its sign-in checks read in a deferred session (app.deps).
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, **pool,
+                         connect_args={"options": f"-c lock_timeout={int(wait_s * 1000)}"})
 
 
 def make_session_factory(engine):
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def make_session_factories(url):
+def make_session_factories(url, *, pool_size=DEFAULT_POOL_SIZE, wait_s=DEFAULT_WAIT_S):
     """(sessions that write, sessions that only read): the same database, two transaction modes on SQLite."""
-    write = make_session_factory(make_engine(url))
-    read = make_session_factory(make_engine(url, immediate=False)) if url.startswith("sqlite") else write
+    write = make_session_factory(make_engine(url, pool_size=pool_size, wait_s=wait_s))
+    read = (make_session_factory(make_engine(url, immediate=False, pool_size=pool_size, wait_s=wait_s))
+            if url.startswith("sqlite") else write)
     return write, read
+
+
+def is_busy(error):
+    """Whether a database error means "too busy now, try again" (a bounded wait ran out), not a fault:
+    the pool had no connection free, SQLite's write lock stayed taken (SQLITE_BUSY), or a PostgreSQL
+    lock_timeout, or the server refusing connections for their number."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if not isinstance(error, exc.OperationalError):
+        return False
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in ("55P03", "53300")  # lock_not_available, too_many_connections
+    return "database is locked" in str(original) or "database is busy" in str(original)

@@ -22,10 +22,26 @@ SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission id
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
-def get_session(request: Request):
-    factory = (request.app.state.read_session_factory if request.method in _SAFE_METHODS
-               else request.app.state.session_factory)
-    with factory() as session:
+def get_read_session(request: Request):
+    """A session that only reads (deferred transactions on SQLite): the sign-in checks of every request,
+    and everything a GET does."""
+    with request.app.state.read_session_factory() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_session(request: Request, read_session: ReadSessionDep):
+    """The endpoint's session: the reading one for safe methods, else one that writes. A writing session
+    on SQLite holds the database's one write lock from its first statement to its commit, so it is first
+    used in the endpoint, which commits before it returns: the lock is held within one call on one thread.
+    (Taken in a dependency, it was held while the request waited for its next turn on the thread pool,
+    behind threads that were all waiting for that very lock.)"""
+    if request.method in _SAFE_METHODS:
+        yield read_session
+        return
+    with request.app.state.session_factory() as session:
         yield session
 
 
@@ -71,7 +87,7 @@ def _presented_token(request: Request):
     return request.cookies.get(SESSION_COOKIE), True
 
 
-def get_token_claims(request: Request, session: SessionDep,
+def get_token_claims(request: Request, session: ReadSessionDep,
                      form_token: Annotated[str | None, Depends(csrf_form_token)]) -> TokenClaims | None:
     """The claims of the request's bearer token or session cookie (then unsafe methods need the CSRF
     token). A bad bearer token is 401; a bad cookie is no session. A token revoked at sign-out is bad."""
@@ -96,12 +112,15 @@ def get_token_claims(request: Request, session: SessionDep,
 TokenClaimsDep = Annotated[TokenClaims | None, Depends(get_token_claims)]
 
 
-def get_optional_user(claims: TokenClaimsDep, session: SessionDep) -> User | None:
+def get_optional_user(claims: TokenClaimsDep, session: ReadSessionDep) -> User | None:
     """The signed-in user, or None.
 
     Plain functions, so FastAPI runs them in its thread pool: a database wait here must never block the
-    event loop (with SQLite that would hold up the very request that owns the lock)."""
-    return session.get(User, claims.user_id) if claims else None
+    event loop. The read transaction ends here (commit: its objects stay loaded), so its connection goes
+    back to the pool while the endpoint runs with its own."""
+    user = session.get(User, claims.user_id) if claims else None
+    session.commit()
+    return user
 
 
 def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:

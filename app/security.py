@@ -91,9 +91,10 @@ class LoginRateLimiter:
     at the first one; a correct password resets the count.
 
     The counts live in the database (`login_attempts`), so every API process sees the same ones. An
-    attempt is counted *before* the password is checked, in one upsert: on PostgreSQL the row stays
-    locked until the request commits, so parallel guesses for one key queue behind each other instead
-    of all reading the same count; SQLite's writers are serialised anyway."""
+    attempt is counted *before* the password is checked, in one upsert that returns the new count: the
+    row is locked for that statement (SQLite's writers are serialised anyway), so parallel guesses for one
+    key each get a count of their own instead of all reading the same one, and the count is committed
+    before the password is checked (`users.service.authenticate`)."""
 
     def __init__(self, attempts, window_s):
         self.attempts, self.window_s = attempts, window_s
