@@ -89,6 +89,7 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_queue", "status", "requires_gpu", "id"),
         Index("ix_submissions_user_problem", "user_id", "problem_id"),
+        Index("ix_submissions_user_started", "user_id", "started_at"),  # the queue's fair order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

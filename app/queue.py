@@ -1,7 +1,7 @@
 """The submissions table is the queue: claim with a lease, renew it by heartbeat, finish, requeue.
 
 PostgreSQL claims with ``SELECT … FOR UPDATE SKIP LOCKED`` inside one UPDATE; SQLite, whose writers are
-serialised anyway, with one atomic conditional UPDATE. A claim is a lease: a worker that stops renewing
+serialised anyway, with one atomic conditional UPDATE. Claims are shared across users (`fair_order`). A claim is a lease: a worker that stops renewing
 it (killed, frozen, its machine gone) loses the submission to the next `requeue_expired`, up to
 `max_attempts` claims, after which the submission is judged INTERNAL_ERROR with the reason. Every write a
 worker makes is conditioned on still holding the lease, so a submission is never judged twice at once
@@ -13,6 +13,7 @@ import logging
 import threading
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import aliased
 
 from .db import json_safe, utcnow
 from .models import Submission, SubmissionStatus
@@ -46,15 +47,39 @@ def announce_new_submissions(session):
         session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
+def fair_order():
+    """The order queued submissions are claimed in, shared across users (issue 14: one worker once made a
+    correct submission wait 63.9 s behind another user's three busy loops):
+
+    1. the user with the fewest submissions running now first (many workers: spread over users);
+    2. then the user served longest ago first — a user never served before ahead of all (round-robin:
+       after a user's claim, everyone who has waited since is served before that user again);
+    3. then the oldest submission (within one user: in the order they were sent).
+
+    So a submission waits behind at most one submission of each other user, however many they queue.
+    Both keys are correlated subqueries on the submitting user, each an index look-up
+    (ix_submissions_user_started; the running ones through ix_submissions_queue)."""
+    other = aliased(Submission)
+    running = (select(func.count()).select_from(other)
+               .where(other.user_id == Submission.user_id, other.status == RUNNING).scalar_subquery())
+    last_served = (select(func.max(other.started_at)).where(other.user_id == Submission.user_id)
+                   .scalar_subquery())
+    return running.asc(), last_served.asc().nulls_first(), Submission.id.asc()
+
+
 def claim_next_submission(session, *, worker_id, gpu, lease_s):
-    """Claim the oldest queued submission this worker can judge; its id, or None. Commits."""
+    """Claim the next queued submission this worker can judge, in `fair_order`; its id, or None. Commits.
+
+    One statement: PostgreSQL locks the chosen row with FOR UPDATE SKIP LOCKED (a concurrent claim takes
+    the next one instead of waiting); on SQLite the UPDATE holds the write lock, and the condition on the
+    status makes it a no-op should the row have been claimed already."""
     now = utcnow()
     candidates = select(Submission.id).where(Submission.status == QUEUED)
     if not gpu:
         candidates = candidates.where(Submission.requires_gpu.is_(False))
-    candidates = candidates.order_by(Submission.id).limit(1)
+    candidates = candidates.order_by(*fair_order()).limit(1)
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        candidates = candidates.with_for_update(skip_locked=True, of=Submission)
     claimed = session.execute(
         update(Submission)
         .where(Submission.id == candidates.scalar_subquery(), Submission.status == QUEUED)
