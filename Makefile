@@ -3,9 +3,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # bubblewrap is the sandbox; Node.js and npm build the pages' code editor (CodeMirror) at install time.
 SYSTEM_PACKAGES := bubblewrap:bwrap nodejs:node npm:npm
-# The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root) and drive
-# Debian's Chromium through Playwright.
-TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb chromium:chromium
+# The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root), drive
+# Debian's Chromium through Playwright, and take syscall numbers from the kernel's headers.
+TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb chromium:chromium \
+	linux-libc-dev:/usr/include/asm-generic/unistd.h
 EDITOR_BUNDLE := app/web/static/build/editor.js
 
 .PHONY: install run test validate bench

@@ -1,5 +1,5 @@
 """python -m grader grade PROBLEM_DIR SUBMISSION.py [--json] [--device cpu|gpu] [--samples]
-python -m grader validate PROBLEM_DIR [--device cpu|gpu] [--json]"""
+python -m grader validate PROBLEM_DIR [--device cpu|gpu] [--json] [--jobs N]"""
 
 import argparse
 import json
@@ -24,6 +24,8 @@ def main(argv=None):
     validate.add_argument("problem_dir", type=Path)
     validate.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     validate.add_argument("--json", action="store_true")
+    validate.add_argument("--jobs", type=int, default=None,
+                          help="examples judged at once (default: the cores, at most 4); verdicts do not depend on it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -40,7 +42,10 @@ def main(argv=None):
         report = judge(problem, source, device=args.device, samples_only=args.samples)
         print(json.dumps(report, indent=2) if args.json else render_text(report), end="\n" if args.json else "")
         return 0
-    results = validate_problem(problem, device=args.device)
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    results = validate_problem(problem, device=args.device, workers=args.jobs)
     failures = [(name, expected, got) for name, expected, got, _ in results if expected is not got]
     if args.json:
         print(json.dumps([{"submission": n, "expected": e.value, "got": g.value, "summary": r["summary"]}

@@ -5,6 +5,7 @@ the machine's load took), memory enforced with or without a cgroup, CPU time cou
 (JAXJUDGE_CGROUPS=0): the watchdog in grader/sandbox.py stands in for memory.max.
 """
 
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -78,3 +79,26 @@ def test_a_correct_submission_is_accepted_on_a_saturated_machine(judge_in, monke
     assert loaded["verdict"] == "ACCEPTED", loaded["summary"]
     # Sleeping is not waiting for a CPU: the sleeper still stops at its wall-time limit, load or not.
     assert sleeper["verdict"] == "TIME_LIMIT_EXCEEDED" and "wall-time" in sleeper["summary"]
+
+
+@pytest.mark.slow
+def test_fourteen_sandboxes_at_once_get_the_verdict_one_gets_alone(clip_problem, cache, monkeypatch):
+    # Each fresh sandbox imports JAX and compiles every check itself (no compile cache). One alone meets a
+    # wall-time limit of 2.5 times what it took; 14 at once share 2 cores and each takes several times
+    # that, waiting for a CPU. Once, 14 correct runs at once were all TIME_LIMIT_EXCEEDED on the wall
+    # clock, each having used a tenth of its CPU time.
+    monkeypatch.setenv(_compile_cache.CACHE_DIR_ENV, _compile_cache.OFF)
+    judge(clip_problem, clip_problem.reference, samples_only=True, cache=cache)  # expected values first
+    alone = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, limits=ATTACK_LIMITS)
+    assert alone["verdict"] == "ACCEPTED", alone["summary"]
+    tight = ATTACK_LIMITS.replace(wall_time_s=2.5 * alone["timings"]["wall_s"])
+
+    def one(_):
+        report = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, limits=tight)
+        return report["verdict"], report["timings"]["wall_s"]
+
+    with concurrent.futures.ThreadPoolExecutor(14) as pool:
+        together = list(pool.map(one, range(14)))
+    assert [verdict for verdict, _ in together] == ["ACCEPTED"] * 14
+    assert max(wall for _, wall in together) > tight.wall_time_s  # they did wait, past the limit
+    assert_nothing_left_running()

@@ -30,7 +30,13 @@ subprocess.Popen([sys.executable, '-c', 'import socket, time; s = socket.socket(
 np.LEFT_BEHIND = True
 jnp.clip = lambda x, lo, hi: x * 0          # would make the next submission wrong, if it were shared
 os.environ['LEFT_BEHIND'] = '1'
-import time; time.sleep(0.5)                # the socket is bound before the checks run
+import socket, time
+for _ in range(500):                        # the socket is bound before the checks run
+    try:
+        socket.socket(socket.AF_UNIX).connect(b"\\0left-behind")
+        break
+    except OSError:
+        time.sleep(0.01)
 """ + REFERENCE
 
 # Submission B looks for it, and is a correct solution that uses jnp.clip.
@@ -57,6 +63,8 @@ def pool(request, clip_problem):
     yield pool
     pool.close()
     assert_nothing_left_running()
+    # The zygote case must have been judged by children of the zygote, not by a silent fallback.
+    assert pool.uses_zygote == (request.param == "zygote") and pool.zygote_failures == 0
 
 
 def test_a_submission_cannot_affect_the_next_one(clip_problem, cache, judge_samples, pool):

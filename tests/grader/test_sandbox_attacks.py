@@ -193,8 +193,11 @@ def test_killing_the_parent_and_pid_1(judge_samples):
         "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
         "        print('sent', pid)\n    except OSError as e:\n        print('refused', pid, e.errno)"),
         "ACCEPTED")
-    # Inside its own pid namespace the sandbox's init ignores signals from its children.
-    assert "refused" in report["output"]["stdout_tail"] or "sent" in report["output"]["stdout_tail"]
+    # Both were tried, one outcome each, and the run lived on to be judged ACCEPTED: inside its own pid
+    # namespace, pid 1 ignores signals it has no handler for.
+    tried = [line.split() for line in report["output"]["stdout_tail"].splitlines()
+             if line.startswith(("sent ", "refused "))]
+    assert len(tried) == 2 and tried[1][1] == "1", tried
 
 
 def test_planted_symlinks_are_never_read_back(judge_samples, token):
@@ -309,6 +312,14 @@ def test_xla_compile_time_bomb(judge_samples):
     assert report["verdict"] == "TIME_LIMIT_EXCEEDED"
 
 
+def kernel_syscall_numbers(*names):
+    """{name: number} on this machine, from the kernel's uapi headers (linux-libc-dev)."""
+    header = {"x86_64": "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+              "aarch64": "/usr/include/asm-generic/unistd.h"}[platform.machine()]
+    defined = dict(re.findall(r"#define __NR3?2?_(\w+)\s+(\d+)", Path(header).read_text()))
+    return {name: int(defined[name]) for name in names}
+
+
 needs_seccomp_table = pytest.mark.skipif(not _seccomp.supported(), reason=f"no seccomp table for {platform.machine()}")
 
 
@@ -316,10 +327,10 @@ needs_seccomp_table = pytest.mark.skipif(not _seccomp.supported(), reason=f"no s
 def test_kernel_interfaces_outside_the_allow_list_answer_eperm(judge_samples):
     # Each call would do something without the filter: unshare(0) and ptrace(PTRACE_TRACEME) succeed,
     # io_uring_setup and perf_event_open fail with EFAULT on a NULL pointer, setns(-1) with EBADF.
-    column = _seccomp._ARCHES[platform.machine()][0]
-    table = {name: _seccomp.DENIED_SYSCALLS[name][column]
-             for name in ("unshare", "ptrace", "io_uring_setup", "perf_event_open", "setns", "keyctl", "bpf",
-                          "userfaultfd", "mount")}
+    # The numbers come from the kernel's own headers, not from the filter's table: a wrong entry there
+    # would otherwise deny some other call and pass.
+    table = kernel_syscall_numbers("unshare", "ptrace", "io_uring_setup", "perf_event_open", "setns", "keyctl",
+                                   "bpf", "userfaultfd", "mount")
     calls = {"unshare": (0,), "ptrace": (0, 0, 0, 0), "io_uring_setup": (1, 0), "perf_event_open": (0, 0, -1, -1, 0),
              "setns": (-1, 0), "keyctl": (0, -3, 0), "bpf": (0, 0, 0), "userfaultfd": (0,), "mount": (0, 0, 0, 0, 0)}
     probe = ("import ctypes, platform\nlibc = ctypes.CDLL(None, use_errno=True)\n"
