@@ -1,0 +1,44 @@
+"""The problem catalogue (issue 13): every package in problems/ proves that its cases tell right from
+wrong, and meets the bar a published problem is held to, so that the bar holds for problems added later.
+"""
+
+import re
+
+import pytest
+
+from grader import Verdict, load_problem, validate_problem
+from tests.conftest import ROOT
+
+# Every folder in problems/ is a package: one without a problem.toml fails to load below rather than
+# being skipped.
+PACKAGES = sorted(p for p in (ROOT / "problems").iterdir() if p.is_dir() and not p.name.startswith("."))
+WORKED_EXAMPLE = re.compile(r"^#{1,6}\s+worked example", re.IGNORECASE | re.MULTILINE)
+
+
+def test_the_catalogue_is_not_empty():
+    assert len(PACKAGES) >= 7
+    assert "clip-passthrough" in {p.name for p in PACKAGES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", PACKAGES, ids=[p.name for p in PACKAGES])
+def test_every_example_gets_its_folder_verdict(package):
+    problem = load_problem(package)
+    # Four examples judged at once, as the clip package's validate test does: verdicts must not depend on it.
+    results = validate_problem(problem, workers=4)
+    assert len(results) == len(problem.examples) + 1  # the reference is judged too
+    failures = [f"{name}: expected {expected.value}, got {got.value} ({report['summary']})"
+                for name, expected, got, report in results if expected is not got]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=[p.name for p in PACKAGES])
+def test_every_package_meets_the_bar(package):
+    problem = load_problem(package)
+    accepted = [e.name for e in problem.examples if e.expected is Verdict.ACCEPTED]
+    wrong = [e.name for e in problem.examples if e.expected is not Verdict.ACCEPTED]
+    assert len(accepted) >= 2, f"{problem.slug}: at least two accepted examples (different techniques)"
+    assert len(wrong) >= 2, f"{problem.slug}: at least two examples that must not be accepted"
+    assert problem.hints and all(h.strip() for h in problem.hints), f"{problem.slug}: hints"
+    assert problem.tags and all(t.strip() for t in problem.tags), f"{problem.slug}: tags"
+    assert WORKED_EXAMPLE.search(problem.statement), f"{problem.slug}: statement.md has no 'Worked example' section"
