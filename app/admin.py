@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, UploadFile
 from sqlalchemy import func, select
+from starlette.convertors import Convertor, register_url_convertor
 
 from .deps import AdminUser, SessionDep, SubmissionId
 from .errors import ERROR_RESPONSES, Conflict, Unprocessable
@@ -12,6 +13,24 @@ from .submissions import service as submissions
 from .web.markdown import render_markdown
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+class ProblemSlugConvertor(Convertor):
+    """A problem's slug in /api/admin/problems/…: any path segment but `import`, the upload route's (a
+    reserved slug, `problems.service.RESERVED_SLUGS`). As a plain {slug}, GET and PUT
+    /api/admin/problems/import reached the slug's routes, so a 405 there said `Allow: GET, POST, PUT`
+    where the path serves POST alone (OpenAPI: a concrete path is matched before a templated one)."""
+
+    regex = r"(?!import(?:/|$))[^/]+"
+
+    def convert(self, value):
+        return value
+
+    def to_string(self, value):
+        return str(value)
+
+
+register_url_convertor("problem_slug", ProblemSlugConvertor())
 
 
 def _problem(session, slug, admin):
@@ -39,7 +58,7 @@ def list_problems(admin: AdminUser, session: SessionDep):
     return _admin_summaries(session, admin, rows.all())
 
 
-@router.get("/problems/{slug}", response_model=ProblemIn)
+@router.get("/problems/{slug:problem_slug}", response_model=ProblemIn)
 def get_problem_fields(slug: str, admin: AdminUser, session: SessionDep):
     """The current version as the fields POST and PUT take: fetch, change, PUT back."""
     return problems.fields_of_version(_problem(session, slug, admin).current_version)
@@ -62,7 +81,7 @@ def create_problem(body: ProblemIn, admin: AdminUser, session: SessionDep):
     return {"slug": problem.slug, "version": version.number, "changed": changed}
 
 
-@router.put("/problems/{slug}", response_model=ImportOut)
+@router.put("/problems/{slug:problem_slug}", response_model=ImportOut)
 def update_problem(slug: str, body: ProblemIn, admin: AdminUser, session: SessionDep):
     """A new version from JSON fields. Earlier submissions keep the version they were judged on."""
     _problem(session, slug, admin)
@@ -84,7 +103,7 @@ def import_zip(package: UploadFile, admin: AdminUser, session: SessionDep):
     return {"slug": problem.slug, "version": version.number, "changed": changed}
 
 
-@router.post("/problems/{slug}/validate", status_code=202, response_model=ValidationOut)
+@router.post("/problems/{slug:problem_slug}/validate", status_code=202, response_model=ValidationOut)
 def validate(slug: str, admin: AdminUser, session: SessionDep, request: Request):
     """Judge the reference and every example of the current version; poll GET …/validation for the matrix.
     While a validation of the current version is under way, this returns it and queues nothing more."""
@@ -95,12 +114,12 @@ def validate(slug: str, admin: AdminUser, session: SessionDep, request: Request)
     return matrix
 
 
-@router.get("/problems/{slug}/validation", response_model=ValidationOut)
+@router.get("/problems/{slug:problem_slug}/validation", response_model=ValidationOut)
 def validation(slug: str, admin: AdminUser, session: SessionDep):
     return problems.validation_matrix(session, problem=_problem(session, slug, admin))
 
 
-@router.post("/problems/{slug}/publish", response_model=AdminProblemOut)
+@router.post("/problems/{slug:problem_slug}/publish", response_model=AdminProblemOut)
 def publish(slug: str, admin: AdminUser, session: SessionDep):
     """Publish; 409 while the latest validation of the current version has not passed."""
     problems.set_published(session, problem=_problem(session, slug, admin), published=True)
@@ -108,14 +127,14 @@ def publish(slug: str, admin: AdminUser, session: SessionDep):
     return _admin_summary(session, slug, admin)
 
 
-@router.post("/problems/{slug}/unpublish", response_model=AdminProblemOut)
+@router.post("/problems/{slug:problem_slug}/unpublish", response_model=AdminProblemOut)
 def unpublish(slug: str, admin: AdminUser, session: SessionDep):
     problems.set_published(session, problem=_problem(session, slug, admin), published=False)
     session.commit()
     return _admin_summary(session, slug, admin)
 
 
-@router.post("/problems/{slug}/rejudge")
+@router.post("/problems/{slug:problem_slug}/rejudge")
 def rejudge_problem(slug: str, admin: AdminUser, session: SessionDep, request: Request):
     """Queue every submission of the problem again, each on the version it was judged on."""
     ids = submissions.problem_submission_ids(session, problem=_problem(session, slug, admin))

@@ -24,6 +24,8 @@ log = logging.getLogger("jaxjudge.problems")
 MAX_ZIP_BYTES = 8 << 20
 MAX_UNZIPPED_BYTES = 16 << 20
 _ZIP_CHUNK_BYTES = 64 << 10
+# Slugs that name an API route where a slug could stand (POST /api/admin/problems/import).
+RESERVED_SLUGS = frozenset({"import"})
 
 
 def package_digest(files):
@@ -46,6 +48,8 @@ def import_package(session, *, files, origin="package"):
         # to mend, logged as one, but the answer to the author is still "this package is wrong".
         log.exception("%s: the grader's package check raised instead of refusing", origin)
         raise Unprocessable(f"{origin}: the package could not be read ({type(error).__name__}: {error})") from None
+    if checked.slug in RESERVED_SLUGS:
+        raise Unprocessable(f"{origin}: the slug {checked.slug!r} is reserved (it names an API route)")
     try:
         texts = {name: data.decode("utf-8") for name, data in files.items()}
     except UnicodeDecodeError:

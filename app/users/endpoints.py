@@ -14,9 +14,13 @@ class PasswordForm:
     """The OAuth2 password form (`username`, `password`, optional `grant_type=password` and `scope`), with
     lengths bounded before anything is hashed: a megabyte password cost a second of argon2."""
 
-    def __init__(self, username: Annotated[str, Form(max_length=MAX_USERNAME_LENGTH)],
-                 password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})],
-                 grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    # min_length=1: a form sends "" for an empty field, which FastAPI takes for a missing one (422); the
+    # schema said "" was valid. grant_type is "password" or absent: a form cannot send null, and the
+    # schema's `null` was sent as the text "null" (schemathesis, positive_data_acceptance).
+    def __init__(self, username: Annotated[str, Form(min_length=1, max_length=MAX_USERNAME_LENGTH)],
+                 password: Annotated[str, Form(min_length=1, max_length=MAX_PASSWORD_LENGTH,
+                                               json_schema_extra={"format": "password"})],
+                 grant_type: Annotated[str, Form(pattern="^password$")] = "password",
                  scope: Annotated[str, Form(max_length=1000)] = ""):
         self.username, self.password, self.grant_type, self.scope = username, password, grant_type, scope
 

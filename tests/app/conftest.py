@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -12,7 +15,7 @@ from app.config import Settings
 from app.db import make_engine, make_session_factories, make_session_factory
 from app.queue import Wakeup
 from app.worker import start_embedded_workers
-from tests.conftest import CLIP
+from tests.conftest import CLIP, ROOT, free_port, wait_until_up
 
 SECRET = "s" * 40
 
@@ -89,6 +92,57 @@ def server_factory(settings, session_factory):
 @pytest.fixture
 def server(server_factory):
     return server_factory(workers=1)
+
+
+class ServeProcess:
+    """`jaxjudge serve --workers 0` in a process of its own (what users run), on a free port."""
+
+    def __init__(self, tmp_path, database_url):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        problems = tmp_path / "problems"
+        problems.mkdir()
+        (problems / CLIP.name).symlink_to(CLIP)
+        env = {**os.environ, "JAXJUDGE_DATA_DIR": str(tmp_path / "data"), "JAXJUDGE_SECRET_KEY": SECRET,
+               "JAXJUDGE_PROBLEMS_DIR": str(problems), "DATABASE_URL": database_url}
+        self.env = env
+        self.log = open(tmp_path / "serve.log", "w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", "0"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(self.url, self.process, timeout=120)
+        except Exception:
+            self.close()
+            raise
+
+    def cli(self, *args):
+        """A `jaxjudge` command against this server's database."""
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=120, check=True)
+
+    def log_text(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def serve(tmp_path, database_url):
+    """`jaxjudge serve --workers 0` on a fresh database of each kind."""
+    server = ServeProcess(tmp_path, database_url)
+    yield server
+    server.close()
 
 
 def sign_up(client, username, password="correct horse battery"):

@@ -11,17 +11,13 @@ nothing here asserts how long anything took.
 
 import asyncio
 import collections
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from app.models import HintReveal, SolutionView, Submission, User
-from tests.app.conftest import SECRET
-from tests.conftest import CLIP, ROOT, free_port, wait_until_up
+from tests.conftest import CLIP
 
 USERS = 40
 SUBMITS_PER_USER = 3
@@ -29,50 +25,6 @@ PASSWORD = "correct horse battery"
 REQUEST_TIMEOUT_S = 60     # "no hang": an answer within this, or the request fails the test
 BURST_BOUND_S = 240        # and the whole burst within this
 RETRIES = 8                # a 503/429 with Retry-After is tried again, at most this often
-
-
-class ServeProcess:
-    """`jaxjudge serve --workers 0` in a process of its own (what users run), on a free port."""
-
-    def __init__(self, tmp_path, database_url):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        problems = tmp_path / "problems"
-        problems.mkdir()
-        (problems / CLIP.name).symlink_to(CLIP)
-        env = {**os.environ, "JAXJUDGE_DATA_DIR": str(tmp_path / "data"), "JAXJUDGE_SECRET_KEY": SECRET,
-               "JAXJUDGE_PROBLEMS_DIR": str(problems), "DATABASE_URL": database_url}
-        self.log = open(tmp_path / "serve.log", "w+")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", "0"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_up(self.url, self.process, timeout=120)
-        except Exception:
-            self.close()
-            raise
-
-    def log_text(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-@pytest.fixture
-def serve(tmp_path, database_url):
-    server = ServeProcess(tmp_path, database_url)
-    yield server
-    server.close()
 
 
 class Burst:
