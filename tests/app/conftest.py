@@ -95,9 +95,10 @@ def server(server_factory):
 
 
 class ServeProcess:
-    """`jaxjudge serve --workers 0` in a process of its own (what users run), on a free port."""
+    """`jaxjudge serve` in a process of its own (what users run), on a free port; no embedded workers
+    unless asked (nothing judges, so nothing starts a sandbox)."""
 
-    def __init__(self, tmp_path, database_url):
+    def __init__(self, tmp_path, database_url, workers=0):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         problems = tmp_path / "problems"
@@ -108,7 +109,7 @@ class ServeProcess:
         self.env = env
         self.log = open(tmp_path / "serve.log", "w+")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", "0"],
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_until_up(self.url, self.process, timeout=120)
