@@ -4,9 +4,10 @@ PY := $(VENV)/bin/python
 # bubblewrap is the sandbox; Node.js and npm build the pages' code editor (CodeMirror) at install time.
 SYSTEM_PACKAGES := bubblewrap:bwrap nodejs:node npm:npm
 # The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root), drive
-# Debian's Chromium through Playwright, and take syscall numbers from the kernel's headers.
+# Debian's Chromium through Playwright, take syscall numbers from the kernel's headers, and run the
+# worker in a real OCI container (podman and runc on a root filesystem made by debootstrap).
 TEST_PACKAGES := postgresql:/usr/lib/postgresql/*/bin/initdb chromium:chromium \
-	linux-libc-dev:/usr/include/asm-generic/unistd.h
+	linux-libc-dev:/usr/include/asm-generic/unistd.h podman:podman runc:runc debootstrap:debootstrap
 EDITOR_BUNDLE := app/web/static/build/editor.js
 
 .PHONY: install run test validate bench

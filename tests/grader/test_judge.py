@@ -123,12 +123,15 @@ def test_cli_refuses_a_missing_package(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_validate_every_example_gets_its_folder_verdict(capsys):
-    # Four examples judged at once on this machine's cores (two here): verdicts must not depend on it.
-    assert grader_main(["validate", str(CLIP), "--jobs", "4"]) == 0
+def test_cli_validate_reports_every_example(capsys):
+    # The command line over a small package (tests/test_catalogue.py validates every package, clip's
+    # too), four examples at once on this machine's cores: verdicts must not depend on it.
+    package = CLIP.parent / "sign-straight-through"
+    assert grader_main(["validate", str(package), "--jobs", "4"]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out
-    assert f"{len(load_problem(CLIP).examples) + 1}/" in out
+    assert f"{len(load_problem(package).examples) + 1}/{len(load_problem(package).examples) + 1}" in out
+    assert grader_main(["validate", str(package), "--jobs", "0"]) == 2
 
 
 class _Replay:

@@ -1,7 +1,8 @@
 """One test per attack on the sandbox, each against real bubblewrap.
 
 Each asserts the verdict category, that nothing leaked into the report, that nothing was written or left
-running on the host, and that the judge answered within the limit plus a small margin. Limits come from
+running on the host, and that the judge answered within the limit (the wall-clock backstop under load) plus a
+small margin. Limits come from
 ATTACK_LIMITS (the policy object, lowered for speed). Every attack runs twice: in a fresh sandbox, and in
 a child of the zygote (a pool's warm sandbox), which must hold exactly as well.
 """
@@ -62,7 +63,9 @@ def token():
 def judged(judge_samples, source, *verdicts):
     report, seconds = judge_samples(source)
     assert report["verdict"] in verdicts, report["summary"]
-    assert seconds < ATTACK_LIMITS.wall_time_s + MARGIN_S
+    # Within the wall-time limit on an idle machine; a loaded one gives back the time spent waiting for a
+    # CPU, up to the backstop.
+    assert seconds < ATTACK_LIMITS.wall_time_s * sandbox.WALL_BACKSTOP + MARGIN_S
     assert_nothing_left_running()
     return report
 
