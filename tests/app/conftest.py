@@ -55,7 +55,10 @@ class LiveServer:
                                                     **uvicorn_options(settings)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
+        deadline = time.monotonic() + 30
         while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start in 30 s")
             time.sleep(0.02)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
@@ -150,6 +153,17 @@ def sign_up(client, username, password="correct horse battery"):
     assert client.post("/api/auth/register", json={"username": username, "password": password}).status_code == 201
     token = client.post("/api/auth/token", data={"username": username, "password": password}).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def admin_headers(server, client):
+    """Bearer headers of an admin made in `server`'s database."""
+    from app.users.service import set_admin
+
+    with server.session_factory() as session:
+        set_admin(session, username="root", password="admin password 1")
+        session.commit()
+    token = client.post("/api/auth/token", data={"username": "root", "password": "admin password 1"})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def wait_judged(client, submission_id, headers, timeout=120):

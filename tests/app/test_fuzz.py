@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import sign_up
+from tests.app.conftest import admin_headers, sign_up
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 15
@@ -63,16 +63,6 @@ def test_schemathesis_finds_nothing(serve, role, tmp_path):
 @pytest.fixture
 def server(server_factory):
     return server_factory(workers=0)
-
-
-def admin_headers(server, client):
-    from app.users.service import set_admin
-
-    with server.session_factory() as session:
-        set_admin(session, username="root", password="admin password 1")
-        session.commit()
-    token = client.post("/api/auth/token", data={"username": "root", "password": "admin password 1"})
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 @sqlite_only

@@ -19,8 +19,7 @@ from app.models import Submission, SubmissionMode
 from app.problems.schemas import LIMIT_BOUNDS
 from app.problems.service import MAX_UNZIPPED_BYTES
 from app.users.schemas import MAX_PASSWORD_LENGTH
-from app.users.service import set_admin
-from tests.app.conftest import LiveServer, sign_up
+from tests.app.conftest import LiveServer, admin_headers, sign_up
 from tests.conftest import CLIP
 
 SUBMIT = "/api/problems/clip-passthrough/submissions"
@@ -45,13 +44,6 @@ def assert_error_shape(response, status, code=None):
         assert body["code"] == code, body
     return body
 
-
-def admin_headers(server, client):
-    with server.session_factory() as session:
-        set_admin(session, username="root", password="admin password 1")
-        session.commit()
-    token = client.post("/api/auth/token", data={"username": "root", "password": "admin password 1"})
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def problem_fields(client, headers, **changes):

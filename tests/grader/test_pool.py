@@ -159,9 +159,18 @@ except OSError:
 """ + REFERENCE
 
 
-def test_a_child_of_the_zygote_has_no_privilege_and_cannot_reach_it(clip_problem, cache, judge_samples, pool):
-    if not pool.uses_zygote:
-        pytest.skip("about children of the zygote")
+@pytest.fixture
+def zygote_pool(clip_problem):
+    if not zygote.supported():
+        pytest.skip("no zygote on this machine")
+    pool = SandboxPool(1, limits=ATTACK_LIMITS)
+    yield pool
+    pool.close()
+    assert_nothing_left_running()
+
+
+def test_a_child_of_the_zygote_has_no_privilege_and_cannot_reach_it(clip_problem, cache, judge_samples, zygote_pool):
+    pool = zygote_pool
     report = judge(clip_problem, PROBE.encode(), samples_only=True, cache=cache, pool=pool, limits=ATTACK_LIMITS)
     assert report["verdict"] == "ACCEPTED", report["summary"]
     out = report["output"]["stdout_tail"]

@@ -260,9 +260,12 @@ class TestLayout:
         policy = response.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
         # An inline script, as an injection would add, is refused by the browser.
-        page.evaluate("""() => { const s = document.createElement('div');
-            s.innerHTML = '<img src=x onerror="window.injected = 1">'; document.body.append(s); }""")
-        page.wait_for_timeout(300)
+        # The browser says so with a securitypolicyviolation event, which this waits for (not a sleep).
+        violated = page.evaluate("""() => new Promise(resolve => {
+            document.addEventListener('securitypolicyviolation', e => resolve(e.violatedDirective), {once: true});
+            const s = document.createElement('div');
+            s.innerHTML = '<img src=x onerror="window.injected = 1">'; document.body.append(s); })""")
+        assert violated.startswith("script-src")
         assert page.evaluate("window.injected") is None
         page.errors.clear()  # that refusal is the point of this test
 
