@@ -93,8 +93,8 @@ def bwrap_path():
 
 
 def build_command(limits, device, boot, boot_args, seccomp_fd=None, keep_caps=(), compile_cache="ro"):
-    """The bwrap argv that runs `python -c boot *boot_args`. Pure but for making the compile cache's
-    folder: reads the host layout, starts nothing.
+    """The bwrap argv that runs `python -c boot *boot_args`. Reads the host layout and makes what is
+    missing of the runtime tree and the compile cache's folder; starts nothing.
 
     `compile_cache`: "ro" (a submission's sandbox: it may read entries by key), "rw" (a trusted run: it
     writes them too) or None (no cache).
