@@ -35,7 +35,7 @@ test: install
 	$(PY) -m pytest
 
 validate: install
-	$(PY) -m grader validate problems/clip-passthrough
+	@for package in problems/*/; do echo "== $$package"; $(PY) -m grader validate "$$package" || exit 1; done
 
 bench: install
 	$(PY) benchmarks/grade_latency.py -n 5
