@@ -41,6 +41,28 @@ def judge_samples(clip_problem, cache):
     return run
 
 
+@pytest.fixture(params=["fresh", "zygote"])
+def judge_each_way(request, judge_samples):
+    """judge_samples in a fresh sandbox, or in a child of a zygote started for the call (its own pool, so
+    it mounts what the test set up, closed before the test looks for anything left running)."""
+    if request.param == "fresh":
+        return judge_samples
+    from grader import SandboxPool, zygote
+
+    if not zygote.supported():
+        pytest.skip("no zygote on this machine")
+
+    def in_a_child_of_the_zygote(source, **kwargs):
+        pool = SandboxPool(1, limits=ATTACK_LIMITS)
+        try:
+            result = judge_samples(source, pool=pool, **kwargs)
+            assert pool.zygote_failures == 0  # judged in a child of the zygote, not a fresh fallback
+            return result
+        finally:
+            pool.close()
+    return in_a_child_of_the_zygote
+
+
 def processes_with(marker):
     """Command lines of host processes whose command line contains `marker`."""
     found = []

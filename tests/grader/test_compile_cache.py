@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import ExpectedCache, SandboxPool, _compile_cache, judge, sandbox, zygote
+from grader import ExpectedCache, SandboxPool, _compile_cache, judge, sandbox
 from tests.conftest import CLIP
 from tests.grader.conftest import ATTACK_LIMITS, assert_nothing_left_running
 
@@ -43,24 +43,14 @@ def fill(problem, folder):
     assert entries(folder), "the reference run wrote no entry"
 
 
-@pytest.fixture(params=["fresh", "zygote"])
-def judge_with(request, clip_problem, cache):
-    """judge() on the samples in a fresh sandbox or a child of the zygote started now (so it mounts the
-    cache folder the test set)."""
-    if request.param == "zygote" and not zygote.supported():
-        pytest.skip("no zygote on this machine")
-
-    def run(source, samples_only=True):
-        pool = SandboxPool(1, limits=ATTACK_LIMITS) if request.param == "zygote" else None
-        try:
-            report = judge(clip_problem, source, samples_only=samples_only, cache=cache, limits=ATTACK_LIMITS,
-                           pool=pool)
-            assert pool is None or pool.zygote_failures == 0
-            return report
-        finally:
-            if pool is not None:
-                pool.close()
-            assert_nothing_left_running()
+@pytest.fixture
+def judge_with(judge_each_way):
+    """judge() on the samples in a fresh sandbox and in a child of a zygote started for the call (so it
+    mounts the cache folder the test set); returns the report."""
+    def run(source):
+        report = judge_each_way(source)[0]
+        assert_nothing_left_running()
+        return report
     return run
 
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from grader import SandboxPool, _cgroup, _compile_cache, judge, zygote
+from grader import _cgroup, _compile_cache, judge
 from tests.conftest import CLIP
 from tests.grader.conftest import ATTACK_LIMITS, assert_nothing_left_running
 
@@ -21,20 +21,13 @@ MEMORY_BOMB = "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.
 BUSY_LOOP = REFERENCE.replace("    return jnp.clip(x, lo, hi)", "    while True:\n        pass")
 
 
-@pytest.fixture(params=["fresh", "zygote"])
-def judge_in(request, clip_problem, cache):
-    """judge(samples) in a fresh sandbox or a child of a zygote started for the call."""
-    if request.param == "zygote" and not zygote.supported():
-        pytest.skip("no zygote on this machine")
-
+@pytest.fixture
+def judge_in(judge_each_way):
+    """judge() on the samples in a fresh sandbox and in a child of a zygote; returns the report."""
     def run(source, limits=ATTACK_LIMITS):
-        pool = SandboxPool(1, limits=limits) if request.param == "zygote" else None
-        try:
-            return judge(clip_problem, source.encode(), samples_only=True, cache=cache, limits=limits, pool=pool)
-        finally:
-            if pool is not None:
-                pool.close()
-            assert_nothing_left_running()
+        report = judge_each_way(source, limits=limits)[0]
+        assert_nothing_left_running()
+        return report
     return run
 
 

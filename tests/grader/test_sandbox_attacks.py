@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import SandboxPool, _compile_cache, _runtime, _seccomp, sandbox, zygote
+from grader import _compile_cache, _runtime, _seccomp, sandbox
 from grader.judge import SUBMIT_MESSAGE_BUDGET, SUBMIT_MESSAGE_CHARS
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
@@ -35,24 +35,10 @@ def solution_after(prelude):
     return (prelude + "\n\n" + REFERENCE).encode()
 
 
-@pytest.fixture(params=["fresh", "zygote"])
-def judge_samples(request, judge_samples):
-    """The conftest's judge_samples, in a fresh sandbox or in a child of a zygote (its own pool per
-    call, closed before the test looks for anything left running)."""
-    if request.param == "fresh":
-        return judge_samples
-    if not zygote.supported():
-        pytest.skip("no zygote on this machine")
-
-    def in_a_child_of_the_zygote(source, **kwargs):
-        pool = SandboxPool(1, limits=ATTACK_LIMITS)
-        try:
-            result = judge_samples(source, pool=pool, **kwargs)
-            assert pool.zygote_failures == 0  # judged in a child of the zygote, not a fresh fallback
-            return result
-        finally:
-            pool.close()
-    return in_a_child_of_the_zygote
+@pytest.fixture
+def judge_samples(judge_each_way):
+    """Every attack runs in a fresh sandbox and in a child of a zygote (tests/grader/conftest.py)."""
+    return judge_each_way
 
 
 @pytest.fixture
