@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-SANDBOX_ROOTS = ("jax", "jaxlib", "numpy")
+SANDBOX_ROOTS = ("jax", "jaxlib", "numpy", "flatbuffers")  # flatbuffers: jax.export serializes with it
 _ACCELERATOR = ("jax", "cuda")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 

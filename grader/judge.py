@@ -1,11 +1,17 @@
-"""Judge a submission: run it in the sandbox, compare its raw results with the reference's, report.
+"""Judge a submission: two sandboxes, its raw results against the reference's, a report.
 
-This is the trusted side. It never imports or executes user code; it reads frames from the sandbox and
-decides the verdict from the arrays alone. Expected values come from running the reference solution
-through the same sandbox and harness, once per problem version, device and JAX version (`ExpectedCache`).
+This is the trusted side. It never imports or executes user code. The submission's sandbox (the
+harness) is given the job without any case's values and exports the entry point's programs; only once
+they are on the wire does it get the values, for the eager checks. A second sandbox (the evaluator),
+which runs no user Python, compiles and runs the exported programs on every case: the jit checks, grad
+of jit, and the anchor's witnesses. The verdict is decided from those arrays; the eager checks are the
+submission's own account and can only lower it. Expected values come from running the reference
+solution through the same two sandboxes, once per problem version, device and JAX version
+(`ExpectedCache`).
 """
 
 import builtins
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -16,11 +22,13 @@ import threading
 import time
 from pathlib import Path
 
+import ml_dtypes
 import numpy as np
 
 from . import hints, sandbox
 from .compare import compare_array
 from .problem import MAX_SOURCE_BYTES
+from .sandboxed import evaluator as evaluator_module
 from .sandboxed import harness, inputs, wire
 from .verdict import Verdict
 
@@ -44,7 +52,9 @@ _KNOWN_ERRORS = frozenset(
     [name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)]
     + ["ConcretizationTypeError", "TracerBoolConversionError", "TracerIntegerConversionError",
        "TracerArrayConversionError", "UnexpectedTracerError", "NonConcreteBooleanIndexError", "KeyReuseError",
-       "JaxRuntimeError", "XlaRuntimeError", "FloatingPointError"])
+       "JaxRuntimeError", "XlaRuntimeError", "FloatingPointError", "RefusedProgram"])
+# All of a submission's exported programs together; past it they are refused.
+MAX_PROGRAM_BYTES = 64 << 20
 
 
 class ReferenceFailure(RuntimeError):
@@ -108,14 +118,15 @@ class ExpectedCache:
 
     @staticmethod
     def _compute(problem, device):
-        # The reference is trusted: its run fills the compile cache (the warm-up of every case's programs).
-        run = sandbox.run_harness(_job_line(problem, problem.cases), problem.reference,
-                                  limits=problem.limits, device=device, compile_cache="rw")
-        _reference_results(run.result_stream, run)
-        return run.result_stream
+        # The reference is trusted: its runs fill the compile cache (the warm-up of every case's programs).
+        runs = run_sandboxes(problem, problem.cases, problem.reference, limits=problem.limits, device=device,
+                             compile_cache="rw")
+        stream = runs.reference_stream()
+        _reference_results(stream, runs)
+        return stream
 
 
-def _reference_results(stream, run=None):
+def _reference_results(stream, runs=None):
     frames, error = wire.decode(stream)
     expected = {}
     done = False
@@ -132,16 +143,164 @@ def _reference_results(stream, run=None):
             expected[key] = arrays
         done = done or kind == "done"
     if error or not done:
-        detail = ""
-        if run is not None:
-            detail = (f" (exit status {run.exit_status}, wall {run.wall_s:.1f}s, "
-                      f"stderr: {run.stderr_tail[-1500:].decode(errors='replace')})")
-        raise ReferenceFailure(f"the reference run did not finish: {error or 'no done frame'}{detail}")
+        raise ReferenceFailure(f"the reference run did not finish: {error or 'no done frame'}"
+                               f"{runs.describe() if runs is not None else ''}")
     return expected
 
 
-def _job_line(problem, cases):
-    return json.dumps(problem.job(cases), allow_nan=True).encode()
+@dataclasses.dataclass
+class Runs:
+    """What the two sandboxes of one judgement did: the harness's run, the evaluator's (None when the
+    submission exported nothing to run), and the export phase as the judge took it."""
+
+    harness: sandbox.SandboxRun
+    evaluator: sandbox.SandboxRun | None
+    exports: "_Exports"
+    wall_s: float
+
+    def runs(self):
+        return [run for run in (self.harness, self.evaluator) if run is not None]
+
+    def describe(self):
+        return "".join(f" ({name}: exit status {run.exit_status}, wall {run.wall_s:.1f}s, stderr: "
+                       f"{run.stderr_tail[-1500:].decode(errors='replace')})"
+                       for name, run in (("harness", self.harness), ("evaluator", self.evaluator)) if run)
+
+    def reference_stream(self):
+        """The reference's results as one stream of check frames (the eager ones, then the evaluator's)."""
+        frames, _ = wire.decode(self.harness.result_stream)
+        evaluated, _ = wire.decode(self.evaluator.result_stream) if self.evaluator else ([], None)
+        if self.exports.module_error is not None:
+            return wire.encode(self.exports.module_error)
+        checks = [(h, a) for h, a in frames[self.exports.consumed:] + evaluated if h.get("type") == "check"]
+        done = all(any(h.get("type") == "done" for h, _ in fs) for fs in (frames, evaluated))
+        return b"".join([wire.encode(h, a) for h, a in checks] + ([wire.encode({"type": "done"})] if done else []))
+
+
+def _jobs(problem, cases, source):
+    """(what the harness reads first, the cases it reads after exporting, what the evaluator reads).
+
+    The first holds each case's signature (its arguments' shapes and dtypes) and no value."""
+    job = problem.job(cases)
+    signatures, index = [], {}
+    for case in job["cases"]:
+        key = json.dumps(inputs.signature(case), sort_keys=True)
+        case["signature"] = index.setdefault(key, len(signatures))
+        if case["signature"] == len(signatures):
+            signatures.append(inputs.signature(case))
+    shown = {**job, "signatures": signatures, "source_bytes": len(source),
+             "cases": [{"name": c["name"], "sample": c.get("sample", False), "signature": c["signature"]}
+                       for c in job["cases"]]}
+    first = json.dumps(shown, allow_nan=True).encode() + b"\n" + source
+    values = json.dumps({"cases": job["cases"]}, allow_nan=True).encode() + b"\n"
+    return first, values, json.dumps(job, allow_nan=True).encode(), len(signatures)
+
+
+class _Exports:
+    """The export phase of the harness's stream, read as it arrives (`sandbox` calls it with each chunk).
+
+    It takes `program` frames up to `exported`, then returns the cases' values for the harness and hands
+    the programs to `on_exported`; a frame of any other kind in this phase (but a module error) ends it:
+    no values are sent and nothing is evaluated."""
+
+    def __init__(self, signatures, values, on_exported):
+        self._reader = wire.StreamReader()
+        self._signatures, self._values, self._on_exported = signatures, values, on_exported
+        self.programs = {}   # (signature, program) -> bytes
+        self.errors = {}     # (signature, program) -> the harness's error header
+        self.consumed = 0    # frames of the stream the phase took, hello and exported included
+        self.module_error = None
+        self.fault = None
+        self._bytes = 0
+
+    def __call__(self, chunk):
+        for header, arrays in self._reader.feed(chunk):
+            self.consumed += 1
+            outcome = self._take(header, arrays)
+            if outcome is not None:
+                return outcome
+        if self._reader.error is not None:
+            self.fault = f"a malformed message ({self._reader.error})"
+            return b""
+        return None
+
+    def _take(self, header, arrays):
+        kind = header.get("type")
+        if self.consumed == 1:
+            return None if kind == "hello" else self._stop("no hello")
+        if kind == "module_error" and self.consumed == 2:
+            self.module_error = header
+            return b""
+        if kind == "exported":
+            self._on_exported(self)
+            return self._values
+        if kind != "program":
+            return self._stop(f"an unexpected {kind!r} message while exporting")
+        key = (header.get("signature"), header.get("program"))
+        if (type(key[0]) is not int or not 0 <= key[0] < self._signatures or key[1] not in harness.PROGRAMS
+                or key in self.programs or key in self.errors):
+            return self._stop(f"a program {key!r} not asked for, or sent twice")
+        if header.get("status") != "ok":
+            self.errors[key] = header
+            return None
+        if len(arrays) != 1 or arrays[0].dtype != np.uint8 or arrays[0].ndim != 1:
+            return self._stop("a program that is not one array of bytes")
+        self._bytes += arrays[0].nbytes
+        if self._bytes > MAX_PROGRAM_BYTES:
+            self.errors[key] = {"status": "error", "error_type": "RefusedProgram",
+                                "message": f"the exported programs are over {MAX_PROGRAM_BYTES >> 20} MiB together"}
+            return None
+        self.programs[key] = arrays[0].tobytes()
+        return None
+
+    def _stop(self, why):
+        self.fault = why
+        return b""
+
+    def evaluator_input(self, job):
+        return job + b"\n" + b"".join(
+            wire.encode({"type": "program", "signature": sig, "program": name}, [np.frombuffer(data, np.uint8)])
+            for (sig, name), data in self.programs.items())
+
+
+def run_sandboxes(problem, cases, source, *, limits, device, pool=None, compile_cache="ro"):
+    """Judge `source` on `cases` in two sandboxes: the submission's, and the evaluator of its exported
+    programs (taken from `pool` where given, else started now; the evaluator is started first, so it is
+    warm by the time the programs arrive). Returns `Runs`. Only the reference may pass "rw"."""
+    started = time.monotonic()
+    if pool is not None:
+        evaluator = pool.take("evaluator", limits=limits, device=device)
+    else:
+        evaluator = sandbox.Sandbox(limits, device, compile_cache, role="evaluator")
+    try:
+        submission = (pool.take("harness", limits=limits, device=device) if pool is not None
+                      else sandbox.Sandbox(limits, device, compile_cache, role="harness"))
+    except BaseException:
+        evaluator.discard()
+        raise
+    first, values, job, signatures = _jobs(problem, cases, source)
+    evaluated = {}
+
+    def evaluate(exports):
+        def run():
+            try:
+                evaluated["run"] = evaluator.run(exports.evaluator_input(job), limits)
+            except BaseException as error:  # said again on the judging thread
+                evaluated["error"] = error
+        evaluated["thread"] = threading.Thread(target=run, name="evaluator", daemon=True)
+        evaluated["thread"].start()
+
+    exports = _Exports(signatures, values, evaluate)
+    try:
+        run = submission.run(first, limits, more_input=exports)
+    finally:
+        if "thread" in evaluated:
+            evaluated["thread"].join()
+        else:
+            evaluator.discard()
+    if "error" in evaluated:
+        raise evaluated["error"]
+    return Runs(run, evaluated.get("run"), exports, time.monotonic() - started)
 
 
 def default_cache_dir():
@@ -182,12 +341,11 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
         return _finish(base, Verdict.COMPILATION_ERROR, rejected, started)
     try:
         expected = cache.expected(problem, device)
-        run_job = pool.run if pool is not None else sandbox.run_harness
-        run = run_job(_job_line(problem, cases), source, limits=limits, device=device)
+        runs = run_sandboxes(problem, cases, source, limits=limits, device=device, pool=pool)
     except (ReferenceFailure, sandbox.SandboxUnavailable) as error:
         log.exception("judge fault on problem %s", problem.slug)
         return _finish(base, Verdict.INTERNAL_ERROR, f"The judge failed, not your code: {error}", started)
-    return _Assessment(problem, cases, run, expected, device, base, started).report()
+    return _Assessment(problem, cases, runs, expected, device, base, started).report()
 
 
 def _reject_source(source):
@@ -214,10 +372,11 @@ def _finish(report, verdict, summary, started, **extra):
 
 
 class _Assessment:
-    """Turns one sandbox run into a report: what ran, what matched, and the verdict."""
+    """Turns one judgement's two runs into a report: what ran, what matched, and the verdict."""
 
-    def __init__(self, problem, cases, run, expected, device, base, started):
-        self.problem, self.cases, self.run, self.expected = problem, cases, run, expected
+    def __init__(self, problem, cases, runs, expected, device, base, started):
+        self.problem, self.cases, self.runs, self.expected = problem, cases, runs, expected
+        self.run = runs.harness
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
@@ -229,8 +388,11 @@ class _Assessment:
             self.hints.append(text)
 
     def report(self):
-        run, base = self.run, self.base
-        base["timings"] = {"wall_s": round(run.wall_s, 3), "cpu_s": round(run.cpu_s, 3)}
+        run, base, exports = self.run, self.base, self.runs.exports
+        evaluator = self.runs.evaluator
+        base["timings"] = {"wall_s": round(self.runs.wall_s, 3), "cpu_s": round(sum(r.cpu_s for r in self.runs.runs()), 3)}
+        if evaluator is not None:
+            base["timings"]["evaluator_cpu_s"] = round(evaluator.cpu_s, 3)
         base["memory_limit_by"] = run.memory_enforced_by
         base["output"] = self._output()
         frames, wire_error = wire.decode(run.result_stream)
@@ -248,10 +410,23 @@ class _Assessment:
             log.error("asked for %s, JAX came up on %s", self.platform, hello.get("platform"))
             return self._done(Verdict.INTERNAL_ERROR, f"The judge failed, not your code: JAX started on "
                               f"{hello.get('platform')}, not {self.platform}.")
-        got, module_error, tampered, done = self._read_frames(frames[1:], wire_error)
-        if module_error:
-            return self._module_error(module_error, limit_verdict, limit_message)
-        checks = [self._check(case, check, transform, got, tampered, done, limit_verdict)
+        if exports.module_error is not None:
+            return self._module_error(exports.module_error, limit_verdict, limit_message)
+        evaluated = self._evaluated()
+        if evaluated is None and not limit_verdict:
+            log.error("the evaluator did not start: exit %s, stderr %r", evaluator.exit_status,
+                      evaluator.stderr_tail[-2000:])
+            return self._done(Verdict.INTERNAL_ERROR, "The judge failed, not your code: the evaluator of the "
+                              f"exported programs did not start (exit status {evaluator.exit_status}).")
+        got, witnesses, evaluator_done = evaluated or ({}, {}, False)
+        eager, tampered, done = self._read_frames(frames[exports.consumed:] if exports.consumed else [],
+                                                  wire_error if exports.consumed else None)
+        tampered = exports.fault or tampered
+        if exports.consumed and exports.fault is None and not any(h.get("type") == "exported" for h, _ in frames):
+            tampered = None  # the harness ended while exporting: each check says so
+        got.update(eager)
+        checks = [self._check(case, check, transform, got, witnesses, tampered, limit_verdict,
+                              done if transform == "eager" else evaluator_done)
                   for case in self.cases for check, transform in harness.CHECKS]
         base["cases"] = [self._case_info(case) for case in self.cases]
         base["checks"] = checks
@@ -264,17 +439,17 @@ class _Assessment:
         return _finish(self.base, verdict, summary, self.started, hints=self.hints)
 
     def _limit_outcome(self):
-        run = self.run
-        if run.wall_exceeded:
-            return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after the wall-time limit ({run.wall_s:.1f} s)."
-        if run.cpu_exceeded:
-            return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after using {run.cpu_s:.1f} s of CPU time."
-        if run.memory_exceeded:
-            return Verdict.MEMORY_LIMIT_EXCEEDED, "Stopped for using more memory than the limit."
-        if run.output_exceeded:
-            return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for printing more than the output limit."
-        if run.result_exceeded:
-            return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for returning more data than the result limit."
+        for run in self.runs.runs():
+            if run.wall_exceeded:
+                return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after the wall-time limit ({run.wall_s:.1f} s)."
+            if run.cpu_exceeded:
+                return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after using {run.cpu_s:.1f} s of CPU time."
+            if run.memory_exceeded:
+                return Verdict.MEMORY_LIMIT_EXCEEDED, "Stopped for using more memory than the limit."
+            if run.output_exceeded:
+                return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for printing more than the output limit."
+            if run.result_exceeded:
+                return Verdict.OUTPUT_LIMIT_EXCEEDED, "Stopped for returning more data than the result limit."
         return None, None
 
     def _output(self):
@@ -287,19 +462,56 @@ class _Assessment:
         # Printed output of a run over hidden cases could carry their data; it is counted, not shown.
         return {"bytes": run.output_bytes, "shown": False}
 
+    def _evaluated(self):
+        """({key: (header, arrays)} of the jit checks, the same of the witnesses, done), read from the
+        evaluator's stream, where every program's export errors stand in for what it would have computed;
+        None when the evaluator ran but never said hello."""
+        got, witnesses = {}, {}
+        exports, evaluator = self.runs.exports, self.runs.evaluator
+        frames = []
+        if evaluator is not None:
+            frames, _ = wire.decode(evaluator.result_stream)
+            if not frames or frames[0][0].get("type") != "hello":
+                return None
+        for header, arrays in frames[1:]:
+            key = (header.get("case"), header.get("check"), header.get("transform"))
+            if header.get("type") == "check":
+                got[key] = (header, arrays)
+            elif header.get("type") == "witness":
+                witnesses[key] = (header, arrays)
+        signature_of = self._signatures()
+        for case in self.cases:
+            signature = signature_of[case.name]
+            fused = (signature, "fused") in exports.programs
+            for check, transform in harness.JIT_CHECKS + (("grad", "grad_of_jit"),):
+                program = "anchor" if transform == "grad_of_jit" else ("fused" if fused else f"{check}/{transform}")
+                error = exports.errors.get((signature, program))
+                if error is not None:
+                    got[(case.name, check, transform)] = (error, [])
+            anchor_error = exports.errors.get((signature, "anchor"))
+            for check, transform in evaluator_module.WITNESSES:
+                if anchor_error is not None:
+                    witnesses[(case.name, check, transform)] = (anchor_error, [])
+        return got, witnesses, any(h.get("type") == "done" for h, _ in frames)
+
+    def _signatures(self):
+        signatures, index = {}, {}
+        for case in self.cases:
+            key = json.dumps(inputs.signature(case.to_json()), sort_keys=True)
+            signatures[case.name] = index.setdefault(key, len(index))
+        return signatures
+
     def _read_frames(self, frames, wire_error):
-        """The checks' frames, taken only in the order the harness sends them: a frame that is
-        duplicated, out of order or not asked for can only have been written by the submission, which
-        shares the harness's process, and makes the stream `tampered`."""
-        expected = iter([(c.name, check, transform) for c in self.cases for check, transform in harness.CHECKS])
-        got, module_error, tampered, done = {}, None, None, False
+        """The eager checks' frames after the export phase, taken only in the order the harness sends
+        them: a frame that is duplicated, out of order or not asked for can only have been written by the
+        submission, which shares the harness's process, and makes the stream `tampered`."""
+        expected = iter([(c.name, check, transform) for c in self.cases for check, transform in harness.EAGER_CHECKS])
+        got, tampered, done = {}, None, False
         for header, arrays in frames:
             kind = header.get("type")
             key = (header.get("case"), header.get("check"), header.get("transform"))
             if done:
                 tampered = "data arrived after the run said it was done"
-            elif kind == "module_error" and not got and module_error is None:
-                module_error = header
             elif kind == "check" and key == next(expected, None):
                 got[key] = (header, arrays)
             elif kind == "check":
@@ -313,7 +525,7 @@ class _Assessment:
                 break
         if wire_error and not tampered:
             tampered = f"a malformed message ({wire_error})"
-        return got, module_error, tampered, done and not tampered
+        return got, tampered, done and not tampered
 
     def _module_error(self, header, limit_verdict, limit_message):
         kind = header.get("kind") if header.get("kind") in ("syntax", "exception", "no_entry") else "exception"
@@ -329,36 +541,33 @@ class _Assessment:
         verdict = Verdict.MEMORY_LIMIT_EXCEEDED if raw_type == "MemoryError" else Verdict.RUNTIME_ERROR
         return self._done(verdict, f"Your module raised {error_type} while loading: {message}")
 
-    def _check(self, case, check, transform, got, tampered, done, limit_verdict):
+    def _check(self, case, check, transform, got, witnesses, tampered, limit_verdict, done):
         key = (case.name, check, transform)
-        entry = {"case": case.name, "sample": case.sample, "check": check, "transform": transform}
+        trusted = transform != "eager"
+        entry = {"case": case.name, "sample": case.sample, "check": check, "transform": transform,
+                 "trusted": trusted}
         if key not in got:
             if limit_verdict:
                 verdict, message = limit_verdict, "not run: the run was stopped at a limit"
             elif tampered:
                 verdict, message = Verdict.RUNTIME_ERROR, f"not run: the result channel was written by the submission ({tampered})"
-            else:
+            elif trusted and self.runs.evaluator is None:
                 verdict = Verdict.RUNTIME_ERROR
-                message = f"not run: the process ended (exit status {self.run.exit_status}) before this check"
+                message = (f"not run: the process ended (exit status {self.run.exit_status}) before its "
+                           "programs were exported")
+            else:
+                run = self.run if not trusted else self.runs.evaluator
+                verdict = Verdict.RUNTIME_ERROR
+                message = f"not run: the process ended (exit status {run.exit_status}) before this check"
             return {**entry, "status": "not_run", "verdict": verdict.value, "message": message}
         header, arrays = got[key]
         if header.get("status") != "ok":
-            error_type, message = header.get("error_type", "Error"), header.get("message", "")
-            hint = hints.hint_for_error(error_type, message)
-            self.hint(hint)
-            memory = error_type == "MemoryError" or "RESOURCE_EXHAUSTED" in message
-            verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
-            if case.sample:
-                shown = f"{self.said(_error_type(error_type))}: {self.said(message)}"
-            else:
-                shown = f"{_error_type(error_type, known_only=True)} (details are hidden)"
-            result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
-            if hint:
-                result["hint"] = hint
-            if case.sample and header.get("traceback"):
-                result["traceback"] = self.said(header["traceback"])
-            return result
+            return self._error(entry, case, header)
         mismatch, hint = self._mismatch(case, key, header, arrays)
+        if mismatch is None:
+            mismatch = self._witness_mismatch(case, key, arrays, witnesses)
+            if isinstance(mismatch, dict):  # the witness could not be computed
+                return self._error(entry, case, mismatch, because="not confirmed: ")
         if mismatch is None:
             return {**entry, "status": "passed", "verdict": Verdict.ACCEPTED.value, "message": ""}
         hint = hint or self.problem.wrong_answer_hints.get(check)
@@ -371,6 +580,71 @@ class _Assessment:
             result["expected"] = _show_arrays(self.expected[key])
             result["got"] = [self.said(text) for text in _show_arrays(arrays)]
         return result
+
+    def _error(self, entry, case, header, because=""):
+        error_type, message = header.get("error_type", "Error"), header.get("message", "")
+        hint = hints.hint_for_error(error_type, message)
+        self.hint(hint)
+        memory = error_type == "MemoryError" or "RESOURCE_EXHAUSTED" in message
+        verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
+        if case.sample:
+            shown = f"{because}{self.said(_error_type(error_type))}: {self.said(message)}"
+        else:
+            shown = f"{because}{_error_type(error_type, known_only=True)} (details are hidden)"
+        result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
+        if hint:
+            result["hint"] = hint
+        if case.sample and header.get("traceback"):
+            result["traceback"] = self.said(header["traceback"])
+        return result
+
+    def _witness_mismatch(self, case, key, arrays, witnesses):
+        """None when the check's result agrees with what the anchor, jit(f), gives for it; else what
+        differs, or (a dict) the witness's error. jvp is held against the anchor's VJP by the dot-product
+        test <ct, J t> = <J^T ct, t>."""
+        witness_key = (key[0], "vjp", "jit") if key[1:] == ("jvp", "jit") else key
+        if witness_key[1:] not in evaluator_module.WITNESSES:
+            return None
+        if witness_key not in witnesses:
+            return {"error_type": "RuntimeError", "message": "the evaluator ended before this check's witness"}
+        header, witnessed = witnesses[witness_key]
+        if header.get("status") != "ok":
+            return header
+        name = evaluator_module.WITNESSES[witness_key[1:]]
+        if key[1:] == ("jvp", "jit"):
+            return self._dot_product_test(case, arrays, witnessed, name)
+        mismatch, _ = self._mismatch(case, key, header, witnessed)
+        if mismatch is None:
+            return None
+        return f"this result is right, but {name}, the same function, gives another: {mismatch}"
+
+    def _dot_product_test(self, case, jvp, vjp, name):
+        """<ct, jvp tangent> against <vjp(ct), tangents> for the case's cotangent and tangents."""
+        expected = self.expected[(case.name, "jvp", "jit")]
+        reference_vjp = self.expected[(case.name, "vjp", "jit")]
+        if len(jvp) != 2 or not all(np.isfinite(a.astype(np.float64)).all() for a in expected + reference_vjp):
+            return None  # non-finite derivatives (or none): the elementwise comparison alone decides
+        spec = case.to_json()
+        host = inputs.build_args(spec)
+        primal, tangent = jvp
+        cotangent = inputs.random_like(spec, "cotangent", primal.shape, primal.dtype)
+        diff = self.problem.entry.diff_argnums
+        tangents = [inputs.random_like(spec, f"tangent{i}", np.shape(host[i]), host[i].dtype) for i in diff]
+        if len(vjp) != len(tangents) or any(v.shape != t.shape for v, t in zip(vjp, tangents)):
+            return f"{name} returns {len(vjp)} array(s) of other shapes than the tangents"
+        as64 = lambda a: np.asarray(a, np.float64)  # noqa: E731
+        forward = as64(cotangent) * as64(tangent)
+        backward = [as64(v) * as64(t) for v, t in zip(vjp, tangents)]
+        left, right = forward.sum(), sum(b.sum() for b in backward)
+        tolerance = self.problem.tolerances.get(tangent.dtype.name)
+        rtol = max(tolerance.rtol if tolerance else 0.0, 8 * float(ml_dtypes.finfo(tangent.dtype).eps))
+        atol = tolerance.atol if tolerance else 0.0
+        bound = (rtol * (np.abs(forward).sum() + sum(np.abs(b).sum() for b in backward))
+                 + atol * (np.abs(as64(cotangent)).sum() + sum(np.abs(as64(t)).sum() for t in tangents)))
+        if abs(left - right) <= bound:
+            return None
+        return (f"this tangent is right on its own, but not the transpose of {name}, the same function's: "
+                f"<cotangent, tangent> = {left:.7g}, <{name} of the cotangent, tangents> = {right:.7g}")
 
     def _mismatch(self, case, key, header, arrays):
         """(None, None) when the arrays match; else (what differs, a hint more specific than the problem's)."""

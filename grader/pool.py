@@ -14,7 +14,7 @@ import logging
 import threading
 
 from . import zygote as _zygote
-from .sandbox import Limits, Sandbox, SandboxUnavailable, run_harness
+from .sandbox import Limits, Sandbox, SandboxUnavailable
 
 log = logging.getLogger("grader.pool")
 
@@ -25,10 +25,16 @@ TAKE_TIMEOUT_S = 60.0
 _ZYGOTE_FAILURES_TOLERATED = 3
 
 
+ROLES = ("harness", "evaluator")
+
+
 class SandboxPool:
+    """`size` warm sandboxes of each role: the submission's (harness) and the one that runs its exported
+    programs (evaluator), which a judgement takes together."""
+
     def __init__(self, size=1, *, device="cpu", limits=Limits(), zygote=True):
         self.size, self.device, self.limits = size, device, limits
-        self._ready = []
+        self._ready = {role: [] for role in ROLES}
         self._lock = threading.Condition()
         self._closed = False
         self._zygote = None
@@ -45,21 +51,20 @@ class SandboxPool:
         launch = dataclasses.asdict(self.limits)
         return all(launch[k] == v for k, v in dataclasses.asdict(limits).items() if k not in _PER_JOB)
 
-    def run(self, job_line, source, *, limits, device):
-        """Like `sandbox.run_harness`, in a warm sandbox when one fits (else a fresh one)."""
+    def take(self, role, *, limits, device):
+        """A started sandbox of `role` for one job with `limits` on `device`: a warm one when one fits,
+        else a fresh one. Its `run` is the caller's to call, or its `discard`."""
         if device != self.device or not self.compatible(limits):
-            return run_harness(job_line, source, limits=limits, device=device)
-        sandbox = self._take()
-        if sandbox is None:
-            sandbox = Sandbox(self.limits, self.device)
-        return sandbox.run(job_line, source, limits=limits)
+            return Sandbox(limits, device, role=role)
+        return self._take(role) or Sandbox(self.limits, self.device, role=role)
 
-    def _take(self):
-        """The oldest warm sandbox, waiting for the refill if none is ready yet (a child of the zygote is
-        ready well within the time a fresh sandbox would take to start)."""
+    def _take(self, role):
+        """The oldest warm sandbox of `role`, waiting for the refill if none is ready yet (a child of the
+        zygote is ready well within the time a fresh sandbox would take to start)."""
+        ready = self._ready[role]
         with self._lock:
-            while self._lock.wait_for(lambda: self._ready or self._closed, TAKE_TIMEOUT_S) and self._ready:
-                sandbox = self._ready.pop(0)
+            while self._lock.wait_for(lambda: ready or self._closed, TAKE_TIMEOUT_S) and ready:
+                sandbox = ready.pop(0)
                 self._lock.notify_all()  # the refill thread starts a replacement now
                 if sandbox.alive():
                     return sandbox
@@ -69,7 +74,12 @@ class SandboxPool:
                 sandbox.discard()
         return None
 
-    def _start(self):
+    def _wanted(self):
+        """The role that has fewest warm sandboxes, if it has fewer than `size`."""
+        role = min(ROLES, key=lambda r: len(self._ready[r]))
+        return role if len(self._ready[role]) < self.size else None
+
+    def _start(self, role):
         """One warm sandbox: a child of the zygote where that works, else a fresh sandbox."""
         if self.uses_zygote:
             try:
@@ -78,7 +88,7 @@ class SandboxPool:
                         self._zygote.close()
                     self._zygote = None
                     self._zygote = _zygote.Zygote(self.limits, self.device)
-                child = self._zygote.spawn()
+                child = self._zygote.spawn(role)
                 self.zygote_failures = 0
                 return child
             except SandboxUnavailable:
@@ -87,16 +97,17 @@ class SandboxPool:
                 if self._zygote is not None:
                     self._zygote.close()
                     self._zygote = None
-        return Sandbox(self.limits, self.device)
+        return Sandbox(self.limits, self.device, role=role)
 
     def _refill(self):
         while True:
             with self._lock:
-                self._lock.wait_for(lambda: self._closed or len(self._ready) < self.size)
+                self._lock.wait_for(lambda: self._closed or self._wanted())
                 if self._closed:
                     break
+                role = self._wanted()
             try:
-                sandbox = self._start()
+                sandbox = self._start(role)
             except Exception:
                 log.exception("could not start a sandbox for the pool")
                 with self._lock:
@@ -106,7 +117,7 @@ class SandboxPool:
                 if self._closed:
                     sandbox.discard()
                     break
-                self._ready.append(sandbox)
+                self._ready[role].append(sandbox)
                 self._lock.notify_all()
         if self._zygote is not None:
             self._zygote.close()
@@ -114,7 +125,9 @@ class SandboxPool:
     def close(self):
         with self._lock:
             self._closed = True
-            ready, self._ready = self._ready, []
+            ready = [s for role in ROLES for s in self._ready[role]]
+            for waiting in self._ready.values():
+                waiting.clear()
             self._lock.notify_all()
         for sandbox in ready:
             sandbox.discard()

@@ -39,6 +39,8 @@ WALL_BACKSTOP = 4.0
 # took ~0.3 s of the verdict's latency, and nothing it would do on the way out is wanted.
 _PATHS = "import sys; sys.path[:0] = ['/judge/site', '/judge']; "
 HARNESS_BOOT = _PATHS + "from sandboxed.harness import main, exit_now; main(); exit_now()"
+EVALUATOR_BOOT = _PATHS + "from sandboxed.harness import exit_now; from sandboxed.evaluator import main; main(); exit_now()"
+BOOTS = {"harness": HARNESS_BOOT, "evaluator": EVALUATOR_BOOT}
 ZYGOTE_BOOT = _PATHS + "from sandboxed.zygote import main; main()"
 _EXIT_GRACE_S = 1.0  # after its streams close, how long a run may take to exit before it is killed
 
@@ -229,17 +231,19 @@ class OneJob:
     A subclass has `limits`, `_result_read`, `_cgroup`, `discard()`, and `_process()`: what `_collect`
     drives (streams, alive, kill, reap)."""
 
-    def run(self, job_line, source, limits=None):
-        """Send the job (`job_line`: one line of JSON, bytes) and `source`; collect; clean up.
+    def run(self, stdin_bytes, limits=None, more_input=None):
+        """Send `stdin_bytes` (the job); collect; clean up.
 
         `limits` may tighten wall time, CPU time and memory for this job; the other limits are the ones
-        the sandbox was started with."""
+        the sandbox was started with. `more_input`, if given, is called with each chunk of the result
+        stream as it arrives; once it returns bytes, they are written after `stdin_bytes` and standard
+        input is closed (until then it stays open)."""
         limits = limits or self.limits
         if self._cgroup is not None:
             self._cgroup.set_memory(limits.memory_mb << 20)
         try:
-            run = _collect(self._process(), self._result_read, job_line + b"\n" + source, limits,
-                           time.monotonic(), self._cgroup)
+            run = _collect(self._process(), self._result_read, stdin_bytes, limits,
+                           time.monotonic(), self._cgroup, more_input)
         finally:
             oom = self._cgroup.oom_killed() if self._cgroup is not None else False
             self.discard()
@@ -252,13 +256,13 @@ class Sandbox(OneJob):
     job it will ever run. `run` sends the job and returns what happened; afterwards nothing of it is left.
     """
 
-    def __init__(self, limits=Limits(), device="cpu", compile_cache="ro"):
-        self.limits, self.device = limits, device
+    def __init__(self, limits=Limits(), device="cpu", compile_cache="ro", role="harness"):
+        self.limits, self.device, self.role = limits, device, role
         self._result_read, result_write = os.pipe()
         seccomp_fd = _seccomp.program_fd() if _seccomp.supported() else None
         child_fds = (result_write,) + ((seccomp_fd,) if seccomp_fd is not None else ())
         try:
-            command = build_command(limits, device, HARNESS_BOOT, [result_write], seccomp_fd,
+            command = build_command(limits, device, BOOTS[role], [result_write], seccomp_fd,
                                     compile_cache=compile_cache)
         except BaseException:
             for fd in (self._result_read,) + child_fds:
@@ -341,13 +345,7 @@ class _BwrapProcess:
         return ended
 
 
-def run_harness(job_line, source, *, limits=Limits(), device="cpu", compile_cache="ro"):
-    """Start a sandbox and run one job in it; see `Sandbox.run` and `SandboxRun`. Only a trusted run (the
-    reference) may pass compile_cache="rw"."""
-    return Sandbox(limits, device, compile_cache).run(job_line, source)
-
-
-def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
+def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, more_input=None):
     limit_at, backstop = started + limits.wall_time_s, started + limits.wall_time_s * WALL_BACKSTOP
     # A sandbox started ahead of need has already spent CPU on `import jax`; only the job's counts.
     cpu_before = cgroup.cpu_seconds() if cgroup is not None else 0.0
@@ -364,6 +362,7 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
     pending_input = memoryview(stdin_bytes)
     os.set_blocking(proc.stdin.fileno(), False)
     selector.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
+    writing = True  # stdin is registered for writing
     open_streams = 3
     while open_streams and not flags:
         now = time.monotonic()
@@ -393,7 +392,9 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
                     pending_input = pending_input[:0]
                 if not pending_input:
                     selector.unregister(proc.stdin)
-                    proc.stdin.close()
+                    writing = False
+                    if more_input is None:
+                        proc.stdin.close()
                 continue
             fd = key.fd
             chunk = os.read(fd, _READ_CHUNK)
@@ -405,6 +406,14 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup):
                 result += chunk
                 if len(result) > limits.result_bytes:
                     flags["result_exceeded"] = True
+                elif more_input is not None and (more := more_input(chunk)) is not None:
+                    more_input = None
+                    pending_input = memoryview(bytes(pending_input) + more)
+                    if not pending_input:
+                        proc.stdin.close()
+                    elif not writing:
+                        selector.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
+                        writing = True
             else:
                 output_total += len(chunk)
                 tail = tails[name]

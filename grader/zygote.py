@@ -65,8 +65,9 @@ class Zygote:
     def alive(self):
         return self._popen.poll() is None and self.children < MAX_CHILDREN
 
-    def spawn(self):
-        """A child, in its own cgroup and namespaces, bringing its device up; raises SandboxUnavailable."""
+    def spawn(self, role="harness"):
+        """A child, in its own cgroup and namespaces, bringing its device up as `role` ("harness" or
+        "evaluator"); raises SandboxUnavailable."""
         with self._lock:
             self.children += 1
             ours, theirs = _pipes()
@@ -74,7 +75,7 @@ class Zygote:
             try:
                 sync.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
                 sync.settimeout(SPAWN_TIMEOUT_S)
-                socket.send_fds(self._control, [b"fork"], [*theirs, sync_child.fileno()])
+                socket.send_fds(self._control, [b"fork:" + role.encode()], [*theirs, sync_child.fileno()])
             except OSError as error:
                 for fd in ours:
                     os.close(fd)
@@ -84,7 +85,7 @@ class Zygote:
                 for fd in theirs:
                     os.close(fd)
                 sync_child.close()
-        child = ForkedSandbox(self.limits, ours, sync)
+        child = ForkedSandbox(self.limits, ours, sync, role)
         try:
             child.start()
         except BaseException:
@@ -124,9 +125,9 @@ def _receive(sync, expected):
 class ForkedSandbox(OneJob):
     """One child of the zygote: judges one job, like `Sandbox`, then is discarded."""
 
-    def __init__(self, limits, fds, sync):
+    def __init__(self, limits, fds, sync, role="harness"):
         stdin, stdout, stderr, result = fds
-        self.limits = limits
+        self.limits, self.role = limits, role
         self.stdin = os.fdopen(stdin, "wb", buffering=0)
         self.stdout = os.fdopen(stdout, "rb", buffering=0)
         self.stderr = os.fdopen(stderr, "rb", buffering=0)

@@ -1,18 +1,22 @@
-"""The in-sandbox side of judging: load the submission, run every check, stream raw results out.
+"""The submission's side of judging: load it, export its programs, run the eager checks.
 
 Runs as ``python -I -S -c "...harness.main()" RESULT_FD`` inside bubblewrap. It imports JAX and brings up
-the device first, then reads standard input: one JSON line (the job) and the submission's source.
-Results go to RESULT_FD as `wire` frames:
+the device first and says ``hello``; then it reads, on standard input, one JSON line (the job without
+any case's values: each case's signature, the shapes and dtypes of its arguments) and the source.
 
-- ``hello``: the device JAX came up on, before the job is read and any user code runs;
-- ``module_error``: the source did not compile, raised while running, or has no callable entry point;
-- ``check``: one (case, check, transform): the output arrays, or the exception it raised;
-  the jit and grad_of_jit checks of a case are compiled as one XLA program (unless the job says
-  ``"fuse": false``);
-- ``done``: every check ran.
+1. ``module_error``: the source did not compile, raised while running, or has no callable entry point.
+2. ``program`` frames: per signature, the entry point exported with `jax.export` (serialized StableHLO):
+   ``fused``, every jit check of a case as one program of the case's inputs, and ``anchor``, ``jit(f)``
+   of the arguments with its VJP; if ``fused`` cannot be exported, one program per jit check, so the
+   report can say which failed and why. Then ``exported``.
+3. Only once the judge has read ``exported`` does it send the cases (one JSON line, with their values).
+   The eager checks run here, on every case: a ``check`` frame each; then ``done``.
 
-Nothing here decides a verdict. A submission shares this process and can forge any frame; the judge
-compares the arrays it receives against the reference's and trusts nothing else.
+Nothing here decides a verdict, and nothing the judge trusts is computed here: a submission shares this
+process and can write any frame. The judge compiles and runs the exported programs in a second sandbox
+that never runs user Python (evaluator.py), on values this process had not seen when it exported them;
+the eager checks are this process's own account, and never all that stands between a verdict and
+ACCEPTED.
 """
 
 import json
@@ -35,8 +39,15 @@ CHECKS = (
     ("vmap", "eager"), ("vmap", "jit"),
     ("vmap_grad", "eager"), ("vmap_grad", "jit"),
 )
-# The checks a case's one fused program computes.
-FUSED_CHECKS = tuple((c, t) for c, t in CHECKS if t != "eager")
+# Run here, in the submission's process.
+EAGER_CHECKS = tuple((c, t) for c, t in CHECKS if t == "eager")
+# Exported here and computed by the evaluator: the checks of the fused program, and grad_of_jit, which
+# is grad of the anchor, called eagerly there.
+JIT_CHECKS = tuple((c, t) for c, t in CHECKS if t == "jit")
+PROGRAMS = ("fused", "anchor") + tuple(f"{c}/{t}" for c, t in JIT_CHECKS)
+# Which inputs each check takes (all of them: the fused program's).
+CHECK_INPUTS = {"value": (), "grad": (), "vjp": ("cotangent",), "jvp": ("tangents",),
+                "vmap": ("batched",), "vmap_grad": ("batched",)}
 
 
 class _Results:
@@ -70,7 +81,7 @@ def main():
 
 
 def serve(result_fd):
-    """Bring up the device, say hello, read one job and the source, run every check."""
+    """Bring up the device, say hello, read the job and the source, export, then run the eager checks."""
     os.set_inheritable(result_fd, False)
     from . import inputs, wire
     results = _Results(result_fd, wire)
@@ -80,6 +91,7 @@ def serve(result_fd):
     import jax
     import jax.numpy as jnp
     import numpy as np
+    from jax import export
 
     _use_compile_cache(jax)
     device = jax.devices()[0]
@@ -92,14 +104,9 @@ def serve(result_fd):
         "python": sys.version.split()[0],
     })
 
-    raw = sys.stdin.buffer.read()
-    # The job is read; nothing more should come from the judge, and user code gets an empty stdin.
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    job_line, _, source = raw.partition(b"\n")
-    job = json.loads(job_line)
-
+    stdin = sys.stdin.buffer
+    job = json.loads(stdin.readline())
+    source = stdin.read(int(job["source_bytes"]))
     try:
         code = compile(source, SUBMISSION_FILENAME, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as error:  # ValueError: NUL bytes in the source
@@ -121,15 +128,26 @@ def serve(result_fd):
         return
 
     runner = _CheckRunner(jax, jnp, np, inputs, entry, job, device)
-    for case in job["cases"]:
-        fused = runner.run_fused(case) if job.get("fuse", True) else None
-        for check, transform in CHECKS:
+    for index, signature in enumerate(job["signatures"]):
+        shown = any(c["sample"] for c in job["cases"] if c["signature"] == index)
+        for name, exported in runner.export(export, signature):
+            header = {"type": "program", "signature": index, "program": name}
+            if isinstance(exported, BaseException):
+                results.send({**header, "status": "error", **describe_exception(exported, hide_traceback=not shown)})
+            else:
+                results.send({**header, "status": "ok"}, [np.frombuffer(exported, np.uint8)])
+    results.send({"type": "exported"})
+
+    # The cases' values arrive only now; user code reads an empty stdin from here on.
+    cases = json.loads(stdin.readline())["cases"]
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    for case in cases:
+        for check, transform in EAGER_CHECKS:
             header = {"type": "check", "case": case["name"], "check": check, "transform": transform}
             try:
-                if fused is not None and (check, transform) in FUSED_CHECKS:
-                    outputs = fused[f"{check}/{transform}"]
-                else:
-                    outputs = runner.run(case, check, transform)
+                outputs = runner.run(case, check)
                 leaves = jax.tree_util.tree_leaves(outputs)
                 header["placement"] = [_placement(jax, leaf) for leaf in leaves]
                 arrays = [np.asarray(leaf) for leaf in leaves]
@@ -177,21 +195,35 @@ def _placement(jax, leaf):
     return type(leaf).__module__ + "." + type(leaf).__qualname__
 
 
+def structs(jax, jnp, signature):
+    """The abstract arguments of a signature (inputs.signature): what exporting traces with."""
+    scalar = {"bool": (jnp.bool_, False), "int": (jnp.int32, True), "float": (jnp.float32, True)}
+    described = []
+    for arg in signature:
+        if "scalar" in arg:
+            dtype, weak = scalar[arg["scalar"]]
+            described.append(jax.ShapeDtypeStruct((), dtype, weak_type=weak))
+        else:
+            described.append(jax.ShapeDtypeStruct(tuple(arg["shape"]), jnp.dtype(arg["dtype"])))
+    return described
+
+
 class _CheckRunner:
-    """Builds and runs each (check, transform) for the entry point.
+    """Builds each check's computation for the entry point: exported (jit) or run here (eager).
 
     jax.jit/grad/vjp/jvp/vmap are bound here, before the submission runs, so that a submission which
-    reassigns them on the jax module does not change what the checks call.
+    reassigns them on the jax module does not change what the checks call. (It can still replace this
+    runner's methods: nothing computed here is trusted.)
     """
 
     def __init__(self, jax, jnp, np, inputs, entry, job, device):
         self.jnp, self.np, self.inputs, self.device = jnp, np, inputs, device
         self.jit, self.grad, self.vjp, self.jvp, self.vmap = jax.jit, jax.grad, jax.vjp, jax.jvp, jax.vmap
-        self.device_put, self.eval_shape = jax.device_put, jax.eval_shape
+        self.device_put, self.eval_shape, self.struct = jax.device_put, jax.eval_shape, jax.ShapeDtypeStruct
+        self._jax = jax
         self.f = entry
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
-        self._jitted = {}
 
     def _on_device(self, value):
         if isinstance(value, self.np.ndarray):
@@ -217,26 +249,31 @@ class _CheckRunner:
     def _jvp(self, args, tangents):
         return self.jvp(self._partial(self.f, args), tuple(args[i] for i in self.diff), tuple(tangents))
 
-    def _jit(self, key, fn):
-        # One jitted wrapper per check, so cases of the same shape and dtype reuse compiles.
-        if key not in self._jitted:
-            self._jitted[key] = self.jit(fn)
-        return self._jitted[key]
+    def _input_structs(self, signature):
+        """The abstract inputs dict of a signature: args, cotangent, tangents, batched."""
+        args = structs(self._jax, self.jnp, signature)
+        out = self.eval_shape(self.f, *args)
+        batch = len(self.inputs.BATCH_SCALES)
+        return {"args": args,
+                "cotangent": self.struct(out.shape, out.dtype),
+                "tangents": [self.struct(args[i].shape, args[i].dtype) for i in self.diff],
+                "batched": [self.struct((batch,) + a.shape, a.dtype) if i in self.batch else a
+                            for i, a in enumerate(args)]}
 
-    def _inputs(self, case, checks):
-        """What `checks` take, on the device: args, cotangent, tangents, batched (only those needed).
-
-        Python scalars stay Python scalars, so under jit they are traced and weakly typed."""
+    def _inputs(self, case, check):
+        """What `check` takes, on the device. Python scalars stay Python scalars, so that traced under
+        jit they are weakly typed."""
         np, inputs = self.np, self.inputs
         host = inputs.build_args(case)
         x = {"args": [self._on_device(a) for a in host]}
-        if "vjp" in checks:
+        wanted = CHECK_INPUTS[check]
+        if "cotangent" in wanted:
             out = self.eval_shape(self.f, *x["args"])
             x["cotangent"] = self._on_device(inputs.random_like(case, "cotangent", out.shape, out.dtype))
-        if "jvp" in checks:
+        if "tangents" in wanted:
             x["tangents"] = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
                              for i in self.diff]
-        if "vmap" in checks or "vmap_grad" in checks:
+        if "batched" in wanted:
             x["batched"] = [self._on_device(inputs.build_batch(a)) if i in self.batch else x["args"][i]
                             for i, a in enumerate(host)]
         return x
@@ -258,27 +295,28 @@ class _CheckRunner:
             "vmap_grad": lambda x: vmapped(self._grad_of_sum(f), x),
         }[check]
 
-    def _grad_of_jit(self, x):
-        return self._grad_of_sum(self._jit("f", self.f))(*x["args"])
+    def run(self, case, check):
+        """An eager check on a case's values."""
+        return self._program(check)(self._inputs(case, check))
 
-    def run(self, case, check, transform):
-        x = self._inputs(case, (check,))
-        if transform == "grad_of_jit":
-            return self._grad_of_jit(x)
-        if transform == "jit":
-            return self._jit(check, self._program(check))(x)
-        return self._program(check)(x)
-
-    def run_fused(self, case):
-        """Every jit and grad_of_jit check of a case as one XLA program: {"check/transform": outputs}, or
-        None if anything fails (the checks then run one by one, so the report still says exactly which
-        failed and why). grad(jit(f)) traced inside the program goes through jit's own differentiation
-        rule, as it does eagerly."""
-        def program(x):
-            return {f"{c}/{t}": self._grad_of_jit(x) if t == "grad_of_jit" else self._program(c)(x)
-                    for c, t in FUSED_CHECKS}
+    def export(self, export, signature):
+        """[(program name, serialized bytes or the exception)] for one signature: the fused program and
+        the anchor, or, where the fused one fails, each jit check's own program."""
         try:
-            x = self._inputs(case, {c for c, _ in FUSED_CHECKS})
-            return self._jit("fused", program)(x)
-        except Exception:
-            return None
+            x = self._input_structs(signature)
+        except BaseException as error:
+            return [(name, error) for name in ("anchor",) + PROGRAMS[2:]]
+        exported = [("anchor", self._export(export, self.f, x["args"], vjp_order=1))]
+
+        def fused(x):
+            return {f"{c}/{t}": self._program(c)(x) for c, t in JIT_CHECKS}
+        program = self._export(export, fused, [x])
+        if not isinstance(program, BaseException):
+            return [("fused", program)] + exported
+        return exported + [(f"{c}/{t}", self._export(export, self._program(c), [x])) for c, t in JIT_CHECKS]
+
+    def _export(self, export, fn, args, vjp_order=0):
+        try:
+            return export.export(self.jit(fn))(*args).serialize(vjp_order=vjp_order)
+        except BaseException as error:
+            return error

@@ -38,6 +38,19 @@ def build_arg(spec, case, index):
     return values.astype(dtype)
 
 
+def signature(case):
+    """What exporting the entry point needs of a case, and nothing of its values: per argument, an
+    array's {"shape", "dtype"}, or {"scalar": "bool" | "int" | "float"} for a Python scalar."""
+    described = []
+    for spec in case["args"]:
+        if isinstance(spec, (bool, int, float)):
+            described.append({"scalar": type(spec).__name__})
+        else:
+            shape = np.shape(spec["values"]) if "values" in spec else tuple(spec["shape"])
+            described.append({"shape": list(shape), "dtype": spec["dtype"]})
+    return described
+
+
 def build_args(case):
     return [build_arg(spec, case, i) for i, spec in enumerate(case["args"])]
 

@@ -18,7 +18,7 @@ MAX_HEADER_BYTES = 1 << 20
 MAX_HEADER_DEPTH = 8  # a header is an object of text, numbers and short lists; arrays' specs are depth 3
 # Header fields the judge reads, which must be text whenever they are present.
 TEXT_FIELDS = ("type", "case", "check", "transform", "status", "kind", "error_type", "message", "traceback",
-               "platform", "device_kind", "jax_version", "python")
+               "platform", "device_kind", "jax_version", "python", "program", "witness")
 
 # bfloat16 has no NumPy name; jax ships it (through ml_dtypes) as a NumPy dtype.
 try:
@@ -39,6 +39,10 @@ if _bfloat16 is not None:
 
 class WireError(ValueError):
     """The stream does not follow the protocol (truncated, oversized or malformed)."""
+
+
+class Truncated(WireError):
+    """The stream ends inside a frame: the rest may still be on its way."""
 
 
 def encode(header, arrays=()):
@@ -70,16 +74,48 @@ def decode(buffer):
     return frames, None
 
 
+class StreamReader:
+    """Frames of a stream as it arrives: `feed` each chunk, get back the frames it completed. After a
+    malformed frame `error` is set and nothing more is read (a frame cut short is only waited for)."""
+
+    def __init__(self):
+        self._buffer = bytearray()
+        self._pos = 0
+        self.error = None
+
+    def feed(self, chunk):
+        if self.error is not None:
+            return []
+        self._buffer += chunk
+        frames = []
+        view = memoryview(self._buffer)
+        try:
+            while self._pos < len(view):
+                frame, self._pos = _decode_one(view, self._pos)
+                frames.append(frame)
+        except Truncated:
+            pass
+        except WireError as error:
+            self.error = error
+        finally:
+            view.release()
+        return frames
+
+
 def _decode_one(view, pos):
+    if len(view) - pos < len(MAGIC) and MAGIC.startswith(bytes(view[pos:])):
+        raise Truncated("truncated frame marker")
     if bytes(view[pos:pos + len(MAGIC)]) != MAGIC:
         raise WireError(f"bad frame marker at byte {pos}")
     pos += len(MAGIC)
     if pos + _LENGTH.size > len(view):
-        raise WireError("truncated frame length")
+        raise Truncated("truncated frame length")
     (head_len,) = _LENGTH.unpack(view[pos:pos + _LENGTH.size])
     pos += _LENGTH.size
-    if head_len > MAX_HEADER_BYTES or pos + head_len > len(view):
-        raise WireError("frame header too long or truncated")
+    if head_len > MAX_HEADER_BYTES:
+        raise WireError("frame header too long")
+    if pos + head_len > len(view):
+        raise Truncated("truncated frame header")
     try:
         header = json.loads(bytes(view[pos:pos + head_len]))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -142,7 +178,7 @@ def _decode_array(view, pos, spec):
     if type(nbytes) is not int or nbytes != count * dtype.itemsize:
         raise WireError("array byte count does not match its dtype and shape")
     if pos + nbytes > len(view):
-        raise WireError("truncated array payload")
+        raise Truncated("truncated array payload")
     # A copy: the result must not keep the whole stream alive, and must be an ordinary writable ndarray.
     array = np.frombuffer(view[pos:pos + nbytes], dtype=dtype).reshape(shape).copy()
     return array, pos + nbytes

@@ -7,8 +7,8 @@ CAP_SYS_ADMIN, CAP_SETPCAP and CAP_SETFCAP there (never on the host), so that it
 namespaces of its own (the kernel lets a child map its uid in a user namespace of its own only if its
 creator had CAP_SETFCAP). It never runs submitted code, and nothing here trusts what a child says.
 
-For each ``fork`` message on CONTROL_FD (with the child's stdin, stdout, stderr, result and sync
-descriptors attached) it forks a keeper, C:
+For each ``fork:harness`` or ``fork:evaluator`` message on CONTROL_FD (with the child's stdin, stdout,
+stderr, result and sync descriptors attached) it forks a keeper, C:
 
 1. C says "c" on the sync socket (the worker reads C's host pid from the socket's credentials) and
    waits for "g": by then the worker has moved C into the run's own cgroup.
@@ -20,7 +20,7 @@ descriptors attached) it forks a keeper, C:
    mounts its own /proc, /tmp and /dev (read-only, with its own /dev/shm); enters a user namespace of its own as uid 65534, where
    no further user namespace can be made (what bwrap's --disable-userns does); drops every capability
    (bounding and ambient sets too), sets no_new_privs, installs the seccomp filter, checks that all of
-   that holds, and only then becomes the harness: device up, hello, one job, exit.
+   that holds, and only then becomes the harness (or the evaluator): device up, hello, one job, exit.
 
 So each submission sees a process tree, files, shared memory, SysV IPC, abstract sockets and module
 state that no other submission has touched: what one fresh bubblewrap sandbox gives, minus the
@@ -53,6 +53,9 @@ DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
 DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
              "stderr": "/proc/self/fd/2"}
 
+# What a child becomes, by the fork message: the submission's sandbox, or the evaluator of its programs.
+ROLES = {}
+
 # The child's descriptors, in the order the worker attaches them.
 STDIN, STDOUT, STDERR, RESULT_FD, SYNC_FD = 0, 1, 2, 3, 4
 MAX_FDS = 5
@@ -77,7 +80,10 @@ def main():
     import jax.numpy  # noqa: F401
     import numpy  # noqa: F401
 
-    from . import harness, inputs, wire  # noqa: F401
+    import jax.export  # noqa: F401
+
+    from . import evaluator, harness, inputs, wire  # noqa: F401
+    ROLES.update({b"fork:harness": harness, b"fork:evaluator": evaluator})
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     while True:
         try:
@@ -86,13 +92,14 @@ def main():
             continue
         if not message:  # the worker closed the socket: the pool is done
             os._exit(0)
-        if message != b"fork" or len(fds) != MAX_FDS:
+        role = ROLES.get(message)
+        if role is None or len(fds) != MAX_FDS:
             for fd in fds:
                 os.close(fd)
             continue
         if os.fork() == 0:
             try:
-                _keeper(control, fds, seccomp_program, tmpfs_bytes)
+                _keeper(control, fds, seccomp_program, tmpfs_bytes, role)
             finally:
                 os._exit(70)
         for fd in fds:
@@ -109,7 +116,7 @@ def _prepare():
             _call("umount2", path, MNT_DETACH)  # raises: the zygote cannot work here
 
 
-def _keeper(control, fds, seccomp_program, tmpfs_bytes):
+def _keeper(control, fds, seccomp_program, tmpfs_bytes, role):
     """C: in the run's cgroup, then new namespaces, then G; reports how G ended."""
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -127,7 +134,7 @@ def _keeper(control, fds, seccomp_program, tmpfs_bytes):
         try:
             _isolate(sync, seccomp_program, tmpfs_bytes)
             from . import harness
-            harness.serve(RESULT_FD)
+            role.serve(RESULT_FD)
             harness.exit_now()
         except BaseException as error:  # before any user code: a judge fault, said on stderr
             os.write(STDERR, f"jaxjudge: could not isolate the child: {error!r}\n".encode())

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader import MAX_SOURCE_BYTES, ExpectedCache, Verdict, judge, load_problem, sandbox
+from grader import MAX_SOURCE_BYTES, ExpectedCache, Verdict, judge, load_problem
+from grader.judge import run_sandboxes
 from grader.__main__ import main as grader_main
 from grader.sandboxed import wire
 from tests.conftest import CLIP
@@ -135,23 +136,41 @@ def test_cli_validate_reports_every_example(capsys):
 
 
 class _Replay:
-    """Stands where a pool stands and hands the judge a stream a sandbox could have written: the
-    property below is about what the judge makes of the stream, whoever wrote it."""
+    """Stands where a pool stands and hands the judge streams the two sandboxes could have written: the
+    property below is about what the judge makes of them, whoever wrote them."""
 
-    def __init__(self, run):
-        self.base_run, self.stream = run, b""
+    def __init__(self, runs):
+        self.base, self.streams = runs, {}
 
-    def run(self, job_line, source, *, limits, device):
-        return dataclasses.replace(self.base_run, result_stream=self.stream)
+    def take(self, role, *, limits, device):
+        return _ReplayedSandbox(getattr(self.base, role), self.streams[role])
+
+
+class _ReplayedSandbox:
+    def __init__(self, run, stream):
+        self.run_, self.stream = run, stream
+
+    def run(self, stdin_bytes, limits=None, more_input=None):
+        if more_input is not None:
+            for start in range(0, len(self.stream), 97):
+                if more_input(self.stream[start:start + 97]) is not None:
+                    break
+        return dataclasses.replace(self.run_, result_stream=self.stream)
+
+    def discard(self):
+        pass
 
 
 @pytest.fixture(scope="module")
 def reference_stream(clip_problem, judge_samples):
-    job = json.dumps(clip_problem.job(clip_problem.sample_cases)).encode()
-    run = sandbox.run_harness(job, clip_problem.reference, limits=ATTACK_LIMITS)
-    frames, error = wire.decode(run.result_stream)
-    assert error is None and frames[-1][0]["type"] == "done"
-    return run, frames
+    runs = run_sandboxes(clip_problem, clip_problem.sample_cases, clip_problem.reference, limits=ATTACK_LIMITS,
+                         device="cpu")
+    streams = {}
+    for role in ("harness", "evaluator"):
+        frames, error = wire.decode(getattr(runs, role).result_stream)
+        assert error is None and frames[-1][0]["type"] == "done"
+        streams[role] = frames
+    return runs, streams
 
 
 @st.composite
@@ -176,10 +195,14 @@ def mutated_streams(draw, frames):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), samples_only=st.booleans())
 def test_the_judge_reports_on_any_stream(clip_problem, cache, reference_stream, data, samples_only):
-    run, frames = reference_stream
-    replay = _Replay(run)
-    replay.stream = data.draw(st.binary(max_size=512) | mutated_streams(frames))
+    runs, frames = reference_stream
+    replay = _Replay(runs)
+    mutated = data.draw(st.sampled_from(["harness", "evaluator"]))
+    for role in ("harness", "evaluator"):
+        replay.streams[role] = (data.draw(st.binary(max_size=512) | mutated_streams(frames[role])) if role == mutated
+                                else getattr(runs, role).result_stream)
     report = judge(clip_problem, clip_problem.reference, cache=cache, pool=replay, samples_only=samples_only)
     assert report["verdict"] in {v.value for v in Verdict}
     assert isinstance(report["summary"], str)
     json.dumps(report)
+
