@@ -11,6 +11,7 @@ from .db import Base, utcnow
 
 class Role(str, enum.Enum):
     USER = "user"
+    STAFF = "staff"    # course staff: run problem sets and see their students' work, without being admins
     ADMIN = "admin"
 
 
@@ -40,6 +41,11 @@ class User(Base):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN.value
+
+    @property
+    def is_staff(self):
+        """May create problem sets (admins too)."""
+        return self.role in (Role.STAFF.value, Role.ADMIN.value)
 
 
 class Problem(Base):
@@ -162,3 +168,80 @@ class LoginAttempts(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of username and address
     attempts: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class HiddenDetails(str, enum.Enum):
+    """When a set's students may see its problems' hidden cases (their names, inputs and descriptions)."""
+
+    NEVER = "never"
+    AFTER_CLOSE = "after_close"
+
+
+class LatePolicy(str, enum.Enum):
+    NOT_COUNTED = "not_counted"   # late submissions are judged and marked late, and score nothing
+    PENALTY = "penalty"           # they score the problem's points less late_penalty_percent
+
+
+class ScoreboardVisibility(str, enum.Enum):
+    PUBLIC = "public"          # anyone, signed in or not
+    ENROLLED = "enrolled"      # the set's students and staff
+
+
+class EnrollmentRole(str, enum.Enum):
+    STUDENT = "student"
+    STAFF = "staff"
+
+
+class ProblemSet(Base):
+    """A course's set of problems with a window: submissions inside it count, later ones are late."""
+
+    __tablename__ = "problem_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[dt.datetime] = mapped_column()
+    closes_at: Mapped[dt.datetime] = mapped_column()
+    hidden_details: Mapped[str] = mapped_column(String(16), default=HiddenDetails.NEVER.value)
+    late_policy: Mapped[str] = mapped_column(String(16), default=LatePolicy.NOT_COUNTED.value)
+    late_penalty_percent: Mapped[int] = mapped_column(Integer, default=0)
+    scoreboard: Mapped[str] = mapped_column(String(16), default=ScoreboardVisibility.ENROLLED.value)
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    problems: Mapped[list["ProblemSetProblem"]] = relationship(
+        order_by="ProblemSetProblem.position", cascade="all, delete-orphan", back_populates="problem_set")
+
+
+class ProblemSetProblem(Base):
+    """One problem of a set, in its place, with its points."""
+
+    __tablename__ = "problem_set_problems"
+    __table_args__ = (UniqueConstraint("problem_set_id", "problem_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_set_id: Mapped[int] = mapped_column(ForeignKey("problem_sets.id", ondelete="CASCADE"))
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+
+    problem_set: Mapped[ProblemSet] = relationship(back_populates="problems")
+    problem: Mapped[Problem] = relationship()
+
+
+class Enrollment(Base):
+    """A user in a set: a student (scored) or staff (manages it, sees its students' submissions)."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("problem_set_id", "user_id"),
+                      Index("ix_enrollments_user", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_set_id: Mapped[int] = mapped_column(ForeignKey("problem_sets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default=EnrollmentRole.STUDENT.value)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
