@@ -1,15 +1,19 @@
 """/api/admin: authoring, validation, publishing and rejudging. Admins only (401 anonymous, 403 others)."""
 
-from fastapi import APIRouter, Request, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, UploadFile
 from sqlalchemy import func, select
 from starlette.convertors import Convertor, register_url_convertor
 
 from .deps import AdminUser, SessionDep, SubmissionId
-from .errors import ERROR_RESPONSES, Conflict, Unprocessable
-from .models import Problem, ProblemVersion
+from .errors import ERROR_RESPONSES, Conflict, NotFound, Unprocessable
+from .models import Problem, ProblemVersion, User
 from .problems import service as problems
 from .problems.schemas import AdminProblemOut, ImportOut, PreviewIn, PreviewOut, ProblemIn, ValidationOut
+from .sets.schemas import RoleIn
 from .submissions import service as submissions
+from .users.schemas import USERNAME_PATTERN, UserOut
 from .web.markdown import render_markdown
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -151,3 +155,17 @@ def rejudge_submission(submission_id: SubmissionId, admin: AdminUser, session: S
     session.commit()
     request.app.state.wakeup.notify()
     return {"requeued": count}
+
+
+@router.put("/users/{username}/role", response_model=UserOut)
+def set_role(username: Annotated[str, Path(pattern=USERNAME_PATTERN, max_length=32)], body: RoleIn,
+             admin: AdminUser, session: SessionDep):
+    """Make a user course staff (creates problem sets, sees its students' work), an admin, or a plain user."""
+    user = session.scalar(select(User).where(User.username_key == username.lower()))
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    if user.id == admin.id and body.role != "admin":
+        raise Conflict("You cannot take away your own admin role; ask another admin.")
+    user.role = body.role
+    session.commit()
+    return user

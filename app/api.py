@@ -22,6 +22,7 @@ from .errors import AppError, InternalError, ServiceUnavailable
 from .problems import endpoints as problems
 from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
+from .sets import endpoints as sets
 from .submissions import endpoints as submissions
 from .users import endpoints as users
 from .web import pages
@@ -274,7 +275,7 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
     app.state.signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_s)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_s)
     app.state.wakeup = wakeup or Wakeup()
-    for module in (users, problems, submissions, admin, pages):
+    for module in (users, problems, submissions, sets, admin, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 

@@ -1,4 +1,4 @@
-"""jaxjudge serve | worker | db | create-admin | problems | rejudge"""
+"""jaxjudge serve | worker | db | create-admin | set-role | problems | sets | rejudge"""
 
 import argparse
 import logging
@@ -152,6 +152,75 @@ def cmd_problems(args, settings):
         print(f"{args.slug} version {problem.current_version.number} → {target}")
 
 
+def cmd_set_role(args, settings):
+    from .models import User
+
+    session_factory, _ = _database(settings)
+    with session_factory() as session:
+        user = session.query(User).filter_by(username_key=args.username.lower()).first()
+        if user is None:
+            sys.exit(f"jaxjudge: no user {args.username!r}")
+        user.role = args.role
+        session.commit()
+        print(f"{user.username}: {user.role}")
+
+
+def _iso_datetime(text):
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset: write it as UTC (…Z or +00:00) or with one")
+    return value
+
+
+def cmd_sets(args, settings):
+    import json
+
+    from pydantic import ValidationError
+
+    from .errors import AppError
+    from .models import ProblemSet
+    from .sets import service as sets
+    from .sets.schemas import ProblemSetIn
+
+    session_factory, _ = _database(settings)
+    with session_factory() as session:
+        try:
+            if args.action == "create":
+                slugs = [s for s in args.problems.split(",") if s]
+                points = [int(p) for p in args.points.split(",")] if args.points else [1] * len(slugs)
+                if len(points) != len(slugs):
+                    sys.exit("jaxjudge: --points needs one number per problem")
+                fields = ProblemSetIn(slug=args.slug, title=args.title, description=args.description,
+                                      problems=[{"problem": s, "points": p} for s, p in zip(slugs, points)],
+                                      opens_at=args.opens, closes_at=args.closes, late_policy=args.late_policy,
+                                      late_penalty_percent=args.late_penalty, scoreboard=args.scoreboard,
+                                      hidden_details=args.hidden_details)
+                problem_set = sets.create_set(session, creator=None, fields=fields)
+                session.commit()
+                print(f"{problem_set.slug}: {len(slugs)} problems, invite code {problem_set.invite_code}")
+                return
+            problem_set = session.query(ProblemSet).filter_by(slug=args.slug).first()
+            if problem_set is None:
+                sys.exit(f"jaxjudge: no problem set {args.slug!r}")
+            if args.action == "enroll":
+                rows = sets.enroll(session, problem_set=problem_set, usernames=args.usernames, role=args.role)
+                session.commit()
+                print(f"{problem_set.slug}: {len(rows)} enrolled as {args.role}")
+            elif args.format == "json":
+                print(json.dumps(sets.grades(session, problem_set=problem_set), indent=2))
+            else:
+                sys.stdout.write(sets.grades_csv(session, problem_set=problem_set))
+        except ValidationError as error:
+            sys.exit("jaxjudge: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+        except AppError as error:
+            sys.exit(f"jaxjudge: {error.detail}")
+
+
 def cmd_rejudge(args, settings):
     session_factory, _ = _database(settings)
     with session_factory() as session:
@@ -195,6 +264,32 @@ def build_parser():
     exp.add_argument("slug")
     exp.add_argument("dir", type=Path)
     probs.set_defaults(run=cmd_problems)
+    role = commands.add_parser("set-role", help="make a user course staff, an admin, or a plain user")
+    role.add_argument("username")
+    role.add_argument("role", choices=("user", "staff", "admin"))
+    role.set_defaults(run=cmd_set_role)
+    psets = commands.add_parser("sets", help="problem sets (courses): create, enroll, export grades")
+    set_actions = psets.add_subparsers(dest="action", required=True)
+    create = set_actions.add_parser("create", help="a new set of published problems with a window")
+    create.add_argument("slug")
+    create.add_argument("--title", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--problems", required=True, help="problem slugs in order, comma-separated")
+    create.add_argument("--points", help="points per problem, comma-separated (default: 1 each)")
+    create.add_argument("--opens", required=True, type=_iso_datetime, help="ISO 8601 with an offset")
+    create.add_argument("--closes", required=True, type=_iso_datetime, help="ISO 8601 with an offset")
+    create.add_argument("--late-policy", choices=("not_counted", "penalty"), default="not_counted")
+    create.add_argument("--late-penalty", type=int, default=0, help="percent off a late ACCEPTED")
+    create.add_argument("--scoreboard", choices=("public", "enrolled"), default="enrolled")
+    create.add_argument("--hidden-details", choices=("never", "after_close"), default="never")
+    enroll = set_actions.add_parser("enroll", help="enroll users by username")
+    enroll.add_argument("slug")
+    enroll.add_argument("usernames", nargs="+")
+    enroll.add_argument("--role", choices=("student", "staff"), default="student")
+    export = set_actions.add_parser("export", help="the grades, to stdout")
+    export.add_argument("slug")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    psets.set_defaults(run=cmd_sets)
     rejudge = commands.add_parser("rejudge", help="queue submissions again")
     group = rejudge.add_mutually_exclusive_group(required=True)
     group.add_argument("--submission", type=int, nargs="+")

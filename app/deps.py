@@ -135,9 +135,16 @@ def get_admin(user: Annotated[User, Depends(get_current_user)]) -> User:
     return user
 
 
+def get_staff(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if not user.is_staff:
+        raise Forbidden("Course staff and admins only.")
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 AdminUser = Annotated[User, Depends(get_admin)]
+StaffUser = Annotated[User, Depends(get_staff)]
 
 
 def settings_of(request: Request):

@@ -38,9 +38,14 @@ def create_submission(session, *, user, problem, source, mode, settings):
 
 
 def get_submission(session, *, user, submission_id):
-    """The submission, for its owner or an admin; anyone else gets the same 404 as a missing id."""
+    """The submission, for its owner, an admin, or the staff of a set in which its author is a student
+    and its problem is one of the set's; anyone else gets the same 404 as a missing id."""
+    from ..sets.service import may_see_submission
+
     submission = session.get(Submission, submission_id)
-    if submission is None or not (user.is_admin or submission.user_id == user.id):
+    if submission is None or not (user.is_admin or submission.user_id == user.id or (
+            submission.mode == SubmissionMode.SUBMIT.value
+            and may_see_submission(session, viewer=user, submission=submission))):
         raise NotFound(f"No submission {submission_id}.")
     return submission
 
