@@ -17,11 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, SubmissionId, TokenClaimsDep,
-                    csrf_token_of, end_browser_session, start_browser_session)
-from ..errors import AppError, Forbidden
+from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, StaffUser, SubmissionId,
+                    TokenClaimsDep, csrf_token_of, end_browser_session, start_browser_session)
+from ..errors import AppError, Forbidden, Unauthorized
 from ..problems import service as problems
 from ..security import constant_time_equal
+from ..sets import service as sets
+from ..sets.endpoints import SetSlug
 from ..submissions import service as submissions
 from ..users import service as users
 from ..users.schemas import RegisterIn
@@ -36,6 +38,19 @@ templates.env.filters["markdown"] = render_markdown
 templates.env.filters["code"] = render_code
 templates.env.filters["without_title"] = lambda text: re.sub(r"\A\s*# [^\n]*\n", "", text)  # the page shows it
 templates.env.filters["percent"] = lambda rate: "–" if rate is None else f"{rate:.0%}"
+templates.env.filters["utc"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "–"
+
+
+def _duration(seconds):
+    """"3 d 4 h", "2 h 5 min", "7 min": how long until a set opens or closes."""
+    minutes = int(seconds) // 60
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+templates.env.filters["duration"] = _duration
 
 router = APIRouter(include_in_schema=False)
 
@@ -209,3 +224,54 @@ def admin_edit_problem(slug: str, request: Request, session: SessionDep, admin: 
     fields = problems.fields_of_version(problem.current_version)
     return render(request, "admin/edit.html", user=admin, fields=fields, version=problem.current_version.number,
                   published=problem.published, page_data=script_json({"fields": fields}))
+
+
+# Problem sets (courses). The pages read through the sets service; their forms act through /api/sets.
+
+@router.get("/sets", response_class=HTMLResponse)
+def set_list(request: Request, session: SessionDep, user: CurrentUser):
+    rows = [sets.set_out(session, problem_set=s, role=role) for s, role in sets.visible_sets(session, user=user)]
+    return render(request, "sets.html", user=user, sets=rows)
+
+
+@router.get("/sets/new", response_class=HTMLResponse)
+def set_new(request: Request, staff: StaffUser):
+    return render(request, "set_edit.html", user=staff, fields=None, page_data=script_json({"fields": None}))
+
+
+@router.get("/sets/{slug}", response_class=HTMLResponse)
+def set_page(slug: SetSlug, request: Request, session: SessionDep, user: CurrentUser):
+    problem_set, role = sets.get_set(session, slug=slug, user=user)
+    return render(request, "set.html", user=user, set=sets.set_out(session, problem_set=problem_set, role=role),
+                  progress=sets.progress(session, problem_set=problem_set, user=user) if role == "student" else None)
+
+
+@router.get("/sets/{slug}/edit", response_class=HTMLResponse)
+def set_edit(slug: SetSlug, request: Request, session: SessionDep, user: CurrentUser):
+    problem_set = sets.get_managed_set(session, slug=slug, user=user)
+    fields = sets.fields_of(problem_set)
+    fields = {**fields, "opens_at": fields["opens_at"].isoformat(), "closes_at": fields["closes_at"].isoformat()}
+    return render(request, "set_edit.html", user=user, fields=fields, page_data=script_json({"fields": fields}))
+
+
+@router.get("/sets/{slug}/staff", response_class=HTMLResponse)
+def set_staff_page(slug: SetSlug, request: Request, session: SessionDep, user: CurrentUser):
+    problem_set = sets.get_managed_set(session, slug=slug, user=user)
+    rows = sets.standings(session, problem_set=problem_set)
+    rows.sort(key=lambda r: r["username"].lower())
+    return render(request, "set_staff.html", user=user,
+                  set=sets.set_out(session, problem_set=problem_set, role=sets.role_in(
+                      session, problem_set=problem_set, user=user)),
+                  rows=rows, summary=sets.problem_summaries(session, problem_set=problem_set, rows=rows),
+                  enrollments=sets.enrollments(session, problem_set=problem_set),
+                  recent=sets.set_submissions(session, problem_set=problem_set, per_page=50)["items"],
+                  page_data=script_json({"slug": problem_set.slug}))
+
+
+@router.get("/sets/{slug}/scoreboard", response_class=HTMLResponse)
+def set_scoreboard(slug: SetSlug, request: Request, session: SessionDep, user: OptionalUser):
+    problem_set = sets.get_scoreboard_set(session, slug=slug, user=user)
+    if problem_set is None:
+        raise Unauthorized("This scoreboard is for the set's members; sign in.")
+    return render(request, "scoreboard.html", user=user, set=problem_set, state=sets.state_of(problem_set),
+                  problems=sets.set_problems_out(problem_set), rows=sets.standings(session, problem_set=problem_set))
