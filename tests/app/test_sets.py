@@ -522,3 +522,29 @@ class TestHostileInput:
         assert client.delete("/api/sets/s1", headers=rival).status_code == 404
         assert client.put("/api/sets/s1", json=set_fields("s2"), headers=staff).status_code == 422
         assert client.get("/api/sets/s1", headers=staff).json()["title"] == title
+
+
+class TestPages:
+    def test_pages_answer_each_kind_of_visitor_as_the_api_does(self, server, client):
+        staff = make_staff(server, client, "prof")
+        created = create_set(client, staff, "s1", scoreboard="public")
+        create_set(client, staff, "s2")
+        student, outsider = sign_up(client, "ada"), sign_up(client, "zed")
+        enroll(client, staff, "s1", "ada")
+        anonymous = client.get("/sets", follow_redirects=False)
+        assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/sets"
+        assert client.get("/sets/new", headers=student).status_code == 403
+        assert client.get("/sets/s1", headers=outsider).status_code == 404
+        assert "text/html" in client.get("/sets/s1", headers=outsider).headers["content-type"]
+        for path in ("/sets/s1/staff", "/sets/s1/edit"):
+            assert client.get(path, headers=student).status_code == 403
+            assert client.get(path, headers=outsider).status_code == 404
+        page = client.get("/sets/s1/staff", headers=staff)
+        assert page.status_code == 200 and created["invite_code"] in page.text
+        mine = client.get("/sets/s1", headers=student)
+        assert mine.status_code == 200 and 'data-testid="progress-clip-passthrough"' in mine.text
+        assert created["invite_code"] not in mine.text
+        assert client.get("/sets/s1/scoreboard").status_code == 200  # public
+        assert client.get("/sets/s2/scoreboard", follow_redirects=False).status_code == 303  # sign in first
+        assert client.get("/sets/s2/scoreboard", headers=outsider).status_code == 404
+        assert client.get("/sets/%C3%BC", headers=staff).status_code == 422
