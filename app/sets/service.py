@@ -99,6 +99,21 @@ def visible_sets(session, *, user):
     return sorted(rows, key=lambda row: (row[0].opens_at, row[0].id), reverse=True)
 
 
+def student_sets_with(session, *, user, problem):
+    """The sets in which `user` is a student and `problem` is one of the problems, with its points there."""
+    if user is None:
+        return []
+    rows = session.execute(
+        select(ProblemSet, ProblemSetProblem.points)
+        .join(Enrollment, Enrollment.problem_set_id == ProblemSet.id)
+        .join(ProblemSetProblem, ProblemSetProblem.problem_set_id == ProblemSet.id)
+        .where(Enrollment.user_id == user.id, Enrollment.role == STUDENT, ProblemSetProblem.problem_id == problem.id)
+        .order_by(ProblemSet.closes_at)).all()
+    return [{"slug": s.slug, "title": s.title, "points": points, "state": state_of(s), "opens_at": s.opens_at,
+             "closes_at": s.closes_at, "late_policy": s.late_policy,
+             "late_penalty_percent": s.late_penalty_percent} for s, points in rows]
+
+
 def may_see_submission(session, *, viewer, submission):
     """Whether `viewer` is staff of a set in which the submission's author is a student and its problem
     is one of the set's: course staff see their students' work on the set, not the rest of it."""

@@ -113,7 +113,8 @@ def problem_page(slug: str, request: Request, session: SessionDep, user: Optiona
     mine = (submissions.list_submissions(session, user=user, problem_slug=slug, per_page=10)["items"]
             if user else [])
     page_data = {"slug": slug, "starter": detail["starter"], "user": user.username if user else None}
-    return render(request, "problem.html", user=user, problem=detail, mine=mine, page_data=script_json(page_data))
+    return render(request, "problem.html", user=user, problem=detail, mine=mine, page_data=script_json(page_data),
+                  in_sets=sets.student_sets_with(session, user=user, problem=problem))
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)

@@ -548,3 +548,18 @@ class TestPages:
         assert client.get("/sets/s2/scoreboard", follow_redirects=False).status_code == 303  # sign in first
         assert client.get("/sets/s2/scoreboard", headers=outsider).status_code == 404
         assert client.get("/sets/%C3%BC", headers=staff).status_code == 422
+
+    def test_the_problem_page_says_which_of_your_sets_it_counts_for(self, server, client):
+        staff = make_staff(server, client, "prof")
+        create_set(client, staff, "running")
+        create_set(client, staff, "over", opens=now() - dt.timedelta(hours=3), closes=now() - dt.timedelta(hours=2),
+                   late_policy="penalty", late_penalty_percent=25)
+        create_set(client, staff, "not-mine")
+        student = sign_up(client, "ada")
+        enroll(client, staff, "running", "ada")
+        enroll(client, staff, "over", "ada")
+        page = client.get(f"/problems/{CLIP_SLUG}", headers=student).text
+        assert 'data-testid="in-set-running"' in page and "Submit counts until" in page
+        assert 'data-testid="in-set-over"' in page and "marked late and score 75 %" in page
+        assert 'data-testid="in-set-not-mine"' not in page
+        assert "in-set-" not in client.get(f"/problems/{OTHER_SLUG}", headers=student).text

@@ -51,6 +51,7 @@ def test_staff_create_a_set_a_student_solves_and_staff_download_the_grades(new_p
     assert student.get_by_test_id("my-points").inner_text() == "0"
     student.get_by_test_id("set-problem-clip-passthrough").click()
     student.get_by_test_id("editor").locator(".cm-content").wait_for()
+    assert "Submit counts until" in student.get_by_test_id("in-set-week-1").inner_text()
     replace_code(student, ACCEPTED)
     student.get_by_test_id("submit-button").click()
     assert wait_verdict(student) == "ACCEPTED"
