@@ -563,3 +563,22 @@ class TestPages:
         assert 'data-testid="in-set-over"' in page and "marked late and score 75 %" in page
         assert 'data-testid="in-set-not-mine"' not in page
         assert "in-set-" not in client.get(f"/problems/{OTHER_SLUG}", headers=student).text
+
+
+def test_every_set_endpoint_is_in_the_openapi_document_with_its_errors(server, client):
+    paths = client.get("/openapi.json").json()["paths"]
+    operations = {(method.upper(), path): op for path, item in paths.items() for method, op in item.items()
+                  if "sets" in op.get("tags", [])}
+    expected = {("GET", "/api/sets"), ("POST", "/api/sets"), ("POST", "/api/enrollments"),
+                ("GET", "/api/sets/{slug}"), ("PUT", "/api/sets/{slug}"), ("DELETE", "/api/sets/{slug}"),
+                ("POST", "/api/sets/{slug}/invite-code"), ("GET", "/api/sets/{slug}/enrollments"),
+                ("POST", "/api/sets/{slug}/enrollments"), ("DELETE", "/api/sets/{slug}/enrollments/{username}"),
+                ("GET", "/api/sets/{slug}/progress"), ("GET", "/api/sets/{slug}/results"),
+                ("GET", "/api/sets/{slug}/scoreboard"), ("GET", "/api/sets/{slug}/submissions"),
+                ("GET", "/api/sets/{slug}/problems/{problem}/cases"), ("GET", "/api/sets/{slug}/export")}
+    assert set(operations) == expected
+    for key, op in operations.items():
+        assert {"401", "403", "404", "422"} <= set(op["responses"]), key
+        assert op.get("summary"), key
+    assert "text/csv" in operations["GET", "/api/sets/{slug}/export"]["responses"]["200"]["content"]
+    assert "/api/admin/users/{username}/role" in paths
