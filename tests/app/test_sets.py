@@ -436,6 +436,20 @@ class TestPermissions:
         enroll(client, staff, "s1", "bob", role="staff")
         assert client.get(f"/api/submissions/{on_set}", headers=bob).status_code == 200
 
+    def test_a_browser_session_needs_the_csrf_token_to_change_anything(self, server, client):
+        staff = make_staff(server, client, "prof")
+        code = create_set(client, staff, "s1")["invite_code"]
+        with server.client() as browser:  # signed in by cookie, as the pages are
+            _sign_up(browser, "ada")
+            assert browser.get("/api/sets/s1/progress").status_code == 404  # reads need no token
+            refused = browser.post("/api/enrollments", json={"invite_code": code})
+            assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+            members = client.get("/api/sets/s1/enrollments", headers=staff).json()
+            assert [m["username"] for m in members] == ["prof"]  # nothing was stored
+            token = browser.cookies["jaxjudge_csrf"]
+            joined = browser.post("/api/enrollments", json={"invite_code": code}, headers={"X-CSRF-Token": token})
+            assert joined.status_code == 200 and joined.json()["slug"] == "s1"
+
     def test_scoreboard_kept_to_the_enrolled(self, server, client):
         staff = make_staff(server, client, "prof")
         create_set(client, staff, "private")
