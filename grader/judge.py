@@ -482,7 +482,7 @@ class _Assessment:
         signature_of = self._signatures()
         for case in self.cases:
             signature = signature_of[case.name]
-            fused = (signature, "fused") in exports.programs
+            fused = (signature, "fused") in exports.programs or (signature, "fused") in exports.errors
             for check, transform in harness.JIT_CHECKS + (("grad", "grad_of_jit"),):
                 program = "anchor" if transform == "grad_of_jit" else ("fused" if fused else f"{check}/{transform}")
                 error = exports.errors.get((signature, program))

@@ -142,6 +142,8 @@ class _Runner:
         x = {"args": [self._put(a) for a in host]}
         if template is not None:
             out = template["cotangent"]
+        elif anchor is None:
+            raise RefusedProgram("no program was exported for this case")
         else:
             out = self.jax.eval_shape(anchor.call, *x["args"])
         x["cotangent"] = self._put(inputs.random_like(case, "cotangent", out.shape, out.dtype))
@@ -162,9 +164,11 @@ class _Runner:
         try:
             x = self._inputs(case, template, None if isinstance(anchor, BaseException) else anchor)
         except Exception as error:
-            failed = anchor if template is None and isinstance(anchor, BaseException) else error
+            # Say why each check's own program could not run, where it could not; else what failed here.
             for check, transform in harness.JIT_CHECKS + (("grad", "grad_of_jit"),):
-                sent.append(({**header, "check": check, "transform": transform}, failed))
+                own = anchor if transform == "grad_of_jit" else (fused or programs.get((signature, f"{check}/jit")))
+                sent.append(({**header, "check": check, "transform": transform},
+                             own if isinstance(own, BaseException) else error))
             return sent
         # The jit checks: one compiled program of every check, or the checks' own programs.
         if fused is None:

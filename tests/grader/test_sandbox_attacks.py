@@ -235,42 +235,153 @@ def test_forged_frames_cannot_replace_real_results(judge_samples):
     assert report["verdict"] != "ACCEPTED"
 
 
-# A plain jnp.clip (wrong derivatives) that first computes every check of a correct solution with the
-# harness's own runner, on the job it finds in the harness's frame, and sends those frames itself.
-FORGE_EVERY_CHECK = """
-import os, sys
+# The attacks on the results themselves. Each is a plain jnp.clip (wrong derivatives) that uses all the
+# submission's process can reach: the harness's module and runner, its result channel, its stdin, and a
+# correct twin (the reference) to compute what the checks should say.
+PLAIN = "\ndef clip_passthrough(x, lo, hi):\n    return jnp.clip(x, lo, hi)\n"
+WITH_TWIN = f"""
+import json, os, sys
 import jax, jax.numpy as jnp, numpy as np
-harness, wire, inputs = (sys.modules[f'sandboxed.{name}'] for name in ('harness', 'wire', 'inputs'))
-frame, found = sys._getframe(), {}
-while frame is not None:
-    found.update({k: v for k, v in frame.f_locals.items() if k in ('job', 'results') and k not in found})
-    frame = frame.f_back
-""" + REFERENCE + """
-runner = harness._CheckRunner(jax, jnp, np, inputs, clip_passthrough, found['job'], jax.devices()[0])
-for case in found['job']['cases']:
-    for check, transform in harness.CHECKS:
-        leaves = jax.tree_util.tree_leaves(runner.run(case, check, transform))
-        found['results'].send({'type': 'check', 'case': case['name'], 'check': check, 'transform': transform,
-                               'status': 'ok', 'placement': [harness._placement(jax, l) for l in leaves]},
-                              [np.asarray(l) for l in leaves])
-%s
-def clip_passthrough(x, lo, hi):
-    return jnp.clip(x, lo, hi)
+harness, wire = sys.modules['sandboxed.harness'], sys.modules['sandboxed.wire']
+twin = {{}}
+exec({REFERENCE!r}, twin)
+correct = twin['clip_passthrough']
+"""
+# Every eager check answered by the twin: the harness's runner is swapped for one that calls it.
+FORGE_EAGER = WITH_TWIN + """
+real_run = harness._CheckRunner.run
+def forged_run(self, case, check):
+    plain, self.f = self.f, correct
+    try:
+        return real_run(self, case, check)
+    finally:
+        self.f = plain
+harness._CheckRunner.run = forged_run
 """
 
 
-def test_forged_correct_results_then_the_harness_goes_on(judge_samples):
-    report = judged(judge_samples, (FORGE_EVERY_CHECK % "").encode(), "RUNTIME_ERROR")
+def trusted_and_own(report):
+    """(statuses of the checks the evaluator computed, those of the submission's own account)."""
+    return ({c["status"] for c in report["checks"] if c["trusted"]},
+            {c["status"] for c in report["checks"] if not c["trusted"]})
+
+
+def test_forged_eager_results_then_the_harness_goes_on(judge_samples):
+    report = judged(judge_samples, (FORGE_EAGER + PLAIN).encode(), "WRONG_ANSWER")
+    trusted, own = trusted_and_own(report)
+    assert own == {"passed"} and "wrong" in trusted
+    wrong = {(c["check"], c["transform"]) for c in report["checks"] if c["status"] == "wrong"}
+    assert ("grad", "jit") in wrong and ("grad", "grad_of_jit") in wrong and ("vjp", "jit") in wrong
+
+
+def test_forged_results_then_done_and_exit(judge_samples):
+    # Once the values arrive it sends every eager check as the twin computes it, then `done`, and exits:
+    # a stream in which nothing at all looks wrong.
+    ending = FORGE_EAGER + """
+def forge_all(self, case, check):
+    serve = sys._getframe(1).f_locals
+    for case in serve['cases']:
+        for check, transform in harness.EAGER_CHECKS:
+            leaves = jax.tree_util.tree_leaves(forged_run(self, case, check))
+            serve['results'].send({'type': 'check', 'case': case['name'], 'check': check, 'transform': transform,
+                                   'status': 'ok', 'placement': [harness._placement(jax, l) for l in leaves]},
+                                  [np.asarray(l) for l in leaves])
+    serve['results'].send({'type': 'done'})
+    sys.stdout.flush()
+    os._exit(0)
+harness._CheckRunner.run = forge_all
+"""
+    report = judged(judge_samples, (ending + PLAIN).encode(), "WRONG_ANSWER")
+    trusted, own = trusted_and_own(report)
+    assert own == {"passed"} and "wrong" in trusted
+    assert "written by the submission" not in report["summary"]  # nothing in the stream gave it away
+
+
+def test_a_replaced_send_that_gets_the_values_before_exporting(judge_samples):
+    # Its own `exported` goes first, so the judge sends the cases' values; it reads them, and only then
+    # lets the harness's programs out. Programs after `exported` are never evaluated.
+    source = WITH_TWIN + """
+real_send, early = harness._Results.send, {}
+def send(self, header, arrays=()):
+    if header.get('type') == 'program' and not early:
+        real_send(self, {'type': 'exported'})
+        early['cases'] = json.loads(sys.stdin.buffer.readline())['cases']
+    if header.get('type') != 'exported':
+        real_send(self, header, arrays)
+harness._Results.send = send
+""" + PLAIN
+    report = judged(judge_samples, source.encode(), "RUNTIME_ERROR")
     assert "written by the submission" in report["summary"]
-    assert "a second result for worked-example/value/eager" in report["summary"]
+    assert "an unexpected 'program' message" in report["summary"]
+    assert not any(c["status"] == "passed" for c in report["checks"] if c["trusted"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: a forged stream that ends in its own done frame is "
-                   "indistinguishable from the harness's until results are computed out of the submission's reach")
-def test_forged_correct_results_then_done_and_exit(judge_samples):
-    ending = "found['results'].send({'type': 'done'})\nsys.stdout.flush()\nos._exit(0)\n"
-    report, _ = judge_samples((FORGE_EVERY_CHECK % ending).encode())
-    assert report["verdict"] != "ACCEPTED"
+def test_a_lookup_table_of_the_inputs_it_was_shown(judge_samples, clip_problem):
+    # It exports a program that gives the twin's answers on the worked example's inputs, which the
+    # statement shows, and plain clip's elsewhere: right on that sample (but for vmap, whose rows it was
+    # not shown), wrong on the hidden cases.
+    shown = [float(v) for v in clip_problem.sample_cases[0].to_json()["args"][0]["values"]]
+    source = WITH_TWIN + f"""
+SHOWN = np.asarray({shown!r}, np.float32)
+real_export = harness._CheckRunner.export
+def lookup_export(self, export, signature):
+    plain = self.f
+    def lookup(x, lo, hi):
+        if x.shape != SHOWN.shape:
+            return plain(x, lo, hi)
+        return jax.lax.cond(jnp.all(x == SHOWN), correct, plain, x, lo, hi)
+    self.f = lookup
+    return real_export(self, export, signature)
+harness._CheckRunner.export = lookup_export
+""" + PLAIN
+    samples, _ = judge_samples(source.encode())
+    sample_checks = [c for c in samples["checks"] if c["trusted"] and c["case"] == "worked-example"
+                     and c["check"] not in ("vmap", "vmap_grad")]
+    assert sample_checks and all(c["status"] == "passed" for c in sample_checks)
+    report, _ = judge_samples(source.encode(), samples_only=False)
+    assert report["verdict"] == "WRONG_ANSWER", report["summary"]
+    hidden = [c for c in report["checks"] if c["trusted"] and not c["sample"]]
+    assert any(c["status"] == "wrong" and c["check"] == "grad" for c in hidden)
+    assert_nothing_left_running()
+
+
+def test_an_exported_program_with_a_host_callback(judge_samples):
+    # jax.export refuses host callbacks; the submission switches that check off in its own process and
+    # clears the record of it, so only the evaluator's own reading of the program stands in the way.
+    source = WITH_TWIN + """
+import dataclasses
+from jax._src.export import _export
+_export._check_lowering = lambda lowering: None
+CALLBACKS = ['xla_ffi_python_cpu_callback', 'xla_python_cpu_callback', 'xla_ffi_partitioned_python_cpu_callback']
+def export_with_callback(self, export, fn, args, vjp_order=0):
+    try:
+        exported = export.export(self.jit(fn), disabled_checks=[export.DisabledSafetyCheck.custom_call(n)
+                                                                for n in CALLBACKS])(*args)
+        return dataclasses.replace(exported, disabled_safety_checks=()).serialize(vjp_order=vjp_order)
+    except Exception as error:
+        return error
+harness._CheckRunner._export = export_with_callback
+def clip_passthrough(x, lo, hi):
+    seen = jax.pure_callback(lambda a: np.asarray(a), jax.ShapeDtypeStruct(x.shape, x.dtype),
+                             jax.lax.stop_gradient(x), vmap_method='sequential')
+    return correct(x, lo, hi) + 0 * jax.lax.stop_gradient(seen)
+"""
+    report = judged(judge_samples, source.encode(), "RUNTIME_ERROR")
+    trusted = [c for c in report["checks"] if c["trusted"]]
+    assert all(c["status"] == "error" for c in trusted)
+    assert "xla_ffi_python_cpu_callback" in trusted[0]["message"] and "RefusedProgram" in trusted[0]["message"]
+
+
+@pytest.mark.parametrize("program", ["malformed", "oversized"])
+def test_malformed_or_oversized_programs(judge_samples, program):
+    payload = "b'JJ1' * 1000" if program == "malformed" else "bytes(65 << 20)"
+    source = WITH_TWIN + f"""
+harness._CheckRunner._export = lambda self, export, fn, args, vjp_order=0: {payload}
+""" + REFERENCE
+    report = judged(judge_samples, source.encode(), "RUNTIME_ERROR")
+    trusted = [c for c in report["checks"] if c["trusted"]]
+    assert trusted and all(c["status"] == "error" for c in trusted)
+    assert ("could not be read" if program == "malformed" else "MiB together") in trusted[0]["message"]
 
 
 def test_ndarray_subclass_that_equals_everything(judge_samples):
