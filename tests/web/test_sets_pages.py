@@ -77,3 +77,48 @@ def test_staff_create_a_set_a_student_solves_and_staff_download_the_grades(new_p
     assert download.value.suggested_filename == "week-1-grades.csv"
     assert list(csv.reader(io.StringIO(saved.read_text()))) == [["username", "clip-passthrough", "total"],
                                                                   ["ada", "10", "10"]]
+
+
+def test_staff_edit_a_set_and_enroll_by_username(new_page, staff, session_factory):
+    import datetime as dt
+
+    from app.models import ProblemSet, User
+    from app.sets import service as sets
+    from app.sets.schemas import ProblemSetIn
+
+    opens = dt.datetime(2026, 3, 1, 9, 30, 17, tzinfo=dt.UTC)  # seconds that a minute-wide form would lose
+    closes = dt.datetime(2031, 3, 8, 23, 59, 59, tzinfo=dt.UTC)
+    with session_factory() as session:
+        creator = session.query(User).filter_by(username_key=staff).one()
+        register_user(session, username="bob", password=PASSWORD)
+        sets.create_set(session, creator=creator, fields=ProblemSetIn(
+            slug="week-2", title="Week 2", problems=[{"problem": "clip-passthrough", "points": 5}], opens_at=opens,
+            closes_at=closes, late_policy="penalty", late_penalty_percent=40))
+        session.commit()
+    teacher = new_page()
+    sign_in(teacher, staff, PASSWORD)
+    teacher.goto("/sets/week-2/edit")
+    assert teacher.get_by_test_id("set-problems").input_value() == "clip-passthrough 5"
+    assert teacher.get_by_test_id("set-late-policy").input_value() == "penalty"
+    teacher.get_by_test_id("set-title").fill("Week 2: vmap")
+    teacher.get_by_test_id("set-save").click()
+    teacher.wait_for_url("**/sets/week-2/staff")
+    assert "Week 2: vmap" in teacher.locator("h1").inner_text()
+    with session_factory() as session:
+        saved = session.query(ProblemSet).filter_by(slug="week-2").one()
+        assert (saved.title, saved.opens_at, saved.closes_at, saved.late_penalty_percent) == (
+            "Week 2: vmap", opens, closes, 40)
+
+    teacher.get_by_test_id("enroll-usernames").fill("bob, nobody")
+    teacher.get_by_test_id("enroll-submit").click()
+    teacher.get_by_test_id("set-message").filter(has_text="nobody").wait_for()
+    teacher.get_by_test_id("enroll-usernames").fill("bob")
+    teacher.get_by_test_id("enroll-submit").click()
+    teacher.get_by_test_id("results-bob").wait_for()  # the page reloads with bob in the table
+
+    learner = new_page()
+    sign_in(learner, "bob", PASSWORD)
+    learner.get_by_test_id("nav-sets").click()
+    learner.get_by_test_id("set-link-week-2").click()
+    assert learner.get_by_test_id("set-state").inner_text().startswith("open")
+    assert learner.get_by_test_id("set-staff-link").count() == 0

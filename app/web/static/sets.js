@@ -19,9 +19,10 @@
     } catch (error) { say(error.message, "bad"); }
   });
 
-  // <input type="datetime-local"> holds "YYYY-MM-DDTHH:MM" with no zone; the form says UTC, so it is sent as UTC.
-  const toUtc = (local) => (local ? `${local}:00Z` : "");
-  const fromIso = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : "");
+  // <input type="datetime-local" step="1"> holds "YYYY-MM-DDTHH:MM[:SS]" with no zone; the form says UTC, so
+  // it is sent as UTC. Seconds are kept, so that saving the edit form does not move a window set by the API.
+  const toUtc = (local) => (local ? `${local.length === 16 ? `${local}:00` : local}Z` : "");
+  const fromIso = (iso) => (iso ? new Date(iso).toISOString().slice(0, 19) : "");
 
   const form = $("set-form");
   if (form) {
