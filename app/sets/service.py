@@ -115,14 +115,17 @@ def student_sets_with(session, *, user, problem):
 
 
 def may_see_submission(session, *, viewer, submission):
-    """Whether `viewer` is staff of a set in which the submission's author is a student and its problem
-    is one of the set's: course staff see their students' work on the set, not the rest of it."""
+    """Whether `viewer` is staff of a set in which the submission's author is a student, its problem is
+    one of the set's, and it was made since the set opened: course staff see their students' work on the
+    set, not the rest of it (nor what a student did on the same problem before the course)."""
     staff, student = aliased(Enrollment), aliased(Enrollment)
     return session.scalar(
         select(staff.id).join(student, student.problem_set_id == staff.problem_set_id)
         .join(ProblemSetProblem, ProblemSetProblem.problem_set_id == staff.problem_set_id)
+        .join(ProblemSet, ProblemSet.id == staff.problem_set_id)
         .where(staff.user_id == viewer.id, staff.role == STAFF, student.user_id == submission.user_id,
-               student.role == STUDENT, ProblemSetProblem.problem_id == submission.problem_id).limit(1)) is not None
+               student.role == STUDENT, ProblemSetProblem.problem_id == submission.problem_id,
+               ProblemSet.opens_at <= submission.created_at).limit(1)) is not None
 
 
 # Creating and changing sets -------------------------------------------------------------------------

@@ -432,7 +432,12 @@ class TestPermissions:
         assert client.get(f"/api/submissions/{on_set}", headers=other_staff).status_code == 404
         assert client.get(f"/api/submissions/{off_set}", headers=other_staff).status_code == 200
         assert client.get(f"/api/submissions/{on_set}", headers=bob).status_code == 404  # students: their own
-        # A staff member who is a student elsewhere is not staff there.
+        # Staff of a set that opens later do not see what its students did before.
+        later = make_staff(server, client, "later")
+        create_set(client, later, "s3", opens=now() + dt.timedelta(hours=1), closes=now() + dt.timedelta(hours=2))
+        enroll(client, later, "s3", "ada")
+        assert client.get(f"/api/submissions/{on_set}", headers=later).status_code == 404
+        # A student made staff of the set sees its students' work.
         enroll(client, staff, "s1", "bob", role="staff")
         assert client.get(f"/api/submissions/{on_set}", headers=bob).status_code == 200
 
