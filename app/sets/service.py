@@ -262,7 +262,7 @@ def _number(value):
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _set_submissions(session, problem_set, user_ids, columns=()):
+def _set_submissions(session, problem_set, user_ids):
     """The set's submissions of these users (mode submit, since the opening), oldest first."""
     problem_ids = [p.problem_id for p in problem_set.problems]
     if not problem_ids or not user_ids:
@@ -270,7 +270,7 @@ def _set_submissions(session, problem_set, user_ids, columns=()):
     base = (Submission.id, Submission.user_id, Submission.problem_id, Submission.status, Submission.verdict,
             Submission.created_at, Submission.judged_at)
     return session.scalars(
-        select(Submission).options(load_only(*base, *columns))
+        select(Submission).options(load_only(*base))
         .where(Submission.user_id.in_(user_ids), Submission.problem_id.in_(problem_ids),
                Submission.mode == SubmissionMode.SUBMIT.value, Submission.created_at >= problem_set.opens_at)
         .order_by(Submission.id)).all()
@@ -363,12 +363,21 @@ def _failed_checks(report):
 def problem_summaries(session, *, problem_set, rows):
     """Per problem: students who solved it and who tried it, and the check that failed in the most failed
     submissions (from the stored reports' checks)."""
-    student_ids = list(session.scalars(select(Enrollment.user_id).where(
-        Enrollment.problem_set_id == problem_set.id, Enrollment.role == STUDENT)))
+    students = select(Enrollment.user_id).where(Enrollment.problem_set_id == problem_set.id,
+                                                Enrollment.role == STUDENT)
     failing = collections.defaultdict(collections.Counter)
-    for submission in _set_submissions(session, problem_set, student_ids, columns=(Submission.report,)):
-        if submission.status == SubmissionStatus.JUDGED.value and submission.verdict != "ACCEPTED":
-            failing[submission.problem_id].update(_failed_checks(submission.report))
+    problem_ids = [p.problem_id for p in problem_set.problems]
+    if problem_ids:
+        # A report holds every check of every case (169 for clip-passthrough, tens of KiB): streamed in
+        # batches, so a class's thousands of failures are never all in memory at once.
+        reports = session.execute(
+            select(Submission.problem_id, Submission.report)
+            .where(Submission.user_id.in_(students), Submission.problem_id.in_(problem_ids),
+                   Submission.mode == SubmissionMode.SUBMIT.value, Submission.created_at >= problem_set.opens_at,
+                   Submission.status == SubmissionStatus.JUDGED.value, Submission.verdict != "ACCEPTED")
+            .execution_options(yield_per=200))
+        for problem_id, report in reports:
+            failing[problem_id].update(_failed_checks(report))
     out = []
     for i, entry in enumerate(problem_set.problems):
         counts = failing[entry.problem_id]

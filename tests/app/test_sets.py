@@ -601,3 +601,31 @@ def test_every_set_endpoint_is_in_the_openapi_document_with_its_errors(server, c
         assert op.get("summary"), key
     assert "text/csv" in operations["GET", "/api/sets/{slug}/export"]["responses"]["200"]["content"]
     assert "/api/admin/users/{username}/role" in paths
+
+
+class TestConcurrency:
+    def test_joins_and_creations_at_once_are_one_each(self, server, client):
+        """The same join sent ten times at once is one enrolment, all answered 200; the same set created
+        eight times at once is one set, the rest answered 409 (PostgreSQL: a unique violation caught)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        staff = make_staff(server, client, "prof")
+        code = create_set(client, staff, "s1")["invite_code"]
+        student = sign_up(client, "ada")
+
+        def join(_):
+            with server.client() as own:
+                return own.post("/api/enrollments", json={"invite_code": code}, headers=student).status_code
+
+        def create(_):
+            with server.client() as own:
+                return own.post("/api/sets", json=set_fields("race"), headers=staff).status_code
+
+        with ThreadPoolExecutor(10) as pool:
+            joins = list(pool.map(join, range(10)))
+            creations = list(pool.map(create, range(8)))
+        assert joins == [200] * 10
+        members = client.get("/api/sets/s1/enrollments", headers=staff).json()
+        assert [(m["username"], m["role"]) for m in members] == [("ada", "student"), ("prof", "staff")]
+        assert sorted(creations) == [201] + [409] * 7
+        assert [s["slug"] for s in client.get("/api/sets", headers=staff).json()].count("race") == 1
