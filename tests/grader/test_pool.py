@@ -121,7 +121,7 @@ def test_what_a_run_writes_is_gone_when_it_ends(clip_problem, cache, judge_sampl
 def test_each_sandbox_judges_once_and_the_pool_refills(clip_problem, cache, judge_samples, pool, monkeypatch):
     started = []
     start = pool._start
-    monkeypatch.setattr(pool, "_start", lambda: started.append(start()) or started[-1])
+    monkeypatch.setattr(pool, "_start", lambda role: started.append(start(role)) or started[-1])
     ran = []
     for kind in (Sandbox, zygote.ForkedSandbox):
         monkeypatch.setattr(kind, "run", lambda self, *a, _run=kind.run, **k: ran.append(self) or _run(self, *a, **k))
@@ -129,8 +129,10 @@ def test_each_sandbox_judges_once_and_the_pool_refills(clip_problem, cache, judg
         report = judge(clip_problem, REFERENCE.encode(), samples_only=True, cache=cache, pool=pool,
                        limits=ATTACK_LIMITS)
         assert report["verdict"] == "ACCEPTED"
-    assert len(ran) == 3 and len(set(map(id, ran))) == 3  # three sandboxes, each used once
-    assert all(sandbox in started for sandbox in ran[1:])  # the ones after the first came from the refill
+    # Six sandboxes, each used once: per judgement one submission's and one evaluator.
+    assert len(ran) == 6 and len(set(map(id, ran))) == 6
+    assert sorted(s.role for s in ran) == ["evaluator"] * 3 + ["harness"] * 3
+    assert all(sandbox in started for sandbox in ran[2:])  # the ones after the first pair came from the refill
     expected = zygote.ForkedSandbox if pool.uses_zygote else Sandbox
     assert all(type(sandbox) is expected for sandbox in ran)
 
