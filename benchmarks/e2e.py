@@ -129,7 +129,7 @@ def judged(client, sid, headers, interval=0.2):
 def measure(client, mode, args, problem, users):
     """Latency and burst throughput in `mode`, each against the naive process measured alongside."""
     cases = problem.sample_cases if mode == "run" else problem.cases
-    job_line = json.dumps({**problem.job(cases), "fuse": False}).encode()
+    job_line = json.dumps(problem.job(cases)).encode()
     headers = users[0]
     sid = client.post("/api/problems/clip-passthrough/submissions", headers=headers,
                       json={"source": ACCEPTED, "mode": mode}).json()["id"]

@@ -5,8 +5,8 @@
 Judges an accepted example (by default a copy of the reference) N times through `grader.judge`
 (expected values computed beforehand), twice over: without the compile cache, and with the compile
 cache the reference run filled (its own temporary folder, as a trusted run fills it). N times it also
-runs the same harness and checks in a plain fresh `python` outside any sandbox, compiling each check on
-its own: what a naive judge pays per verdict (interpreter start, `import jax`, one compile per check).
+runs the same checks in a plain fresh `python` outside any sandbox, compiling each check on its own:
+what a naive judge pays per verdict (interpreter start, `import jax`, one compile per check).
 Prints p50/p95 of each and their ratios. Not a test: nothing here asserts a time.
 """
 
@@ -25,31 +25,43 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import ExpectedCache, SandboxPool, _compile_cache, judge, load_problem  # noqa: E402
-from grader.sandboxed import wire  # noqa: E402
 
 PROBLEM = ROOT / "problems" / "clip-passthrough"
 ACCEPTED = PROBLEM / "submissions" / "accepted" / "custom_jvp.py"
 
 
+# The naive judge: the same checks, in the user's own process, with one compile per jit check.
+NAIVE = """
+import json, sys
+import jax, numpy as np
+from grader.sandboxed import harness, inputs
+job = json.loads(sys.stdin.buffer.readline())
+module = {}
+exec(compile(sys.stdin.buffer.read(), 'submission.py', 'exec'), module)
+runner = harness._CheckRunner(jax, jax.numpy, np, inputs, module[job['entry']], job, jax.devices()[0])
+ran = 0
+for case in job['cases']:
+    for check, transform in harness.CHECKS:
+        x = runner._inputs(case, check)
+        if transform == 'eager':
+            outputs = runner._program(check)(x)
+        elif transform == 'jit':
+            outputs = jax.jit(runner._program(check))(x)
+        else:
+            outputs = runner._grad_of_sum(jax.jit(runner.f))(*x['args'])
+        jax.block_until_ready(outputs)
+        ran += 1
+print(ran)
+"""
+
+
 def naive_once(job_line, source, device):
-    """One fresh, unsandboxed python running the harness; returns (seconds, frames)."""
-    read, write = os.pipe()
+    """One fresh, unsandboxed python running every check; returns (seconds, checks run)."""
     env = dict(os.environ, JAX_PLATFORMS="cuda" if device == "gpu" else "cpu", PYTHONPATH=str(ROOT))
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", "from grader.sandboxed.harness import main; main()",
-                             str(write)], stdin=subprocess.PIPE, pass_fds=(write,), env=env)
-    os.close(write)
-    proc.stdin.write(job_line + b"\n" + source)
-    proc.stdin.close()
-    chunks = []
-    while chunk := os.read(read, 1 << 16):
-        chunks.append(chunk)
-    proc.wait()
-    elapsed = time.perf_counter() - started
-    os.close(read)
-    frames, error = wire.decode(b"".join(chunks))
-    assert error is None and frames[-1][0]["type"] == "done", "the naive run did not finish"
-    return elapsed, frames
+    done = subprocess.run([sys.executable, "-c", NAIVE], input=job_line + b"\n" + source, env=env,
+                          capture_output=True, check=True)
+    return time.perf_counter() - started, int(done.stdout)
 
 
 def quantiles(values):
@@ -76,8 +88,7 @@ def main():
         problem = dataclasses.replace(problem, limits=limits)
     source = args.submission.read_bytes()
     cases = problem.sample_cases if args.samples else problem.cases
-    # The naive judge compiles every check on its own: no fused program per case.
-    job_line = json.dumps({**problem.job(cases), "fuse": False}).encode()
+    job_line = json.dumps(problem.job(cases)).encode()
     # The sandbox's host uid must reach the cache folder: a folder of its own under /tmp.
     with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory(dir="/tmp") as compile_dir:
         os.chmod(compile_dir, 0o755)
@@ -89,7 +100,7 @@ def main():
         for mode, setting in settings.items():  # each pool's sandboxes take the setting they start with
             os.environ[_compile_cache.CACHE_DIR_ENV] = setting
             pools[mode] = SandboxPool(1, device=args.device) if args.pool else None
-            while pools[mode] is not None and not pools[mode]._ready:  # its zygote started with `setting`
+            while pools[mode] is not None and not all(pools[mode]._ready.values()):  # started with `setting`
                 time.sleep(0.05)
         times = {mode: [] for mode in settings} | {"naive": []}
         for _ in range(args.n):  # interleaved, so drift on the machine hits all alike

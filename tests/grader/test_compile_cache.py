@@ -130,7 +130,7 @@ def test_the_verdict_is_the_same_with_the_cache_empty_warm_or_removed_mid_run(ca
     warm = verdicts()
     pool = SandboxPool(1, limits=ATTACK_LIMITS)
     try:
-        while not pool._ready:  # its zygote and first child have mounted the folder
+        while not all(pool._ready.values()):  # its zygote and first children have mounted the folder
             time.sleep(0.05)
         shutil.rmtree(cache_folder)  # gone while a warm sandbox holds it mounted
         removed = verdicts(pool)

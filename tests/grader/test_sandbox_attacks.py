@@ -588,24 +588,56 @@ def test_mountinfo_shows_no_host_path(judge_samples):
                                                str(_compile_cache.cache_dir()))), root
 
 
-# A submit run holds the hidden cases in the harness's memory. This submission finds them and tries to
-# carry them out in what the report repeats: its exceptions' class names and messages, chunk by chunk.
+# Every object of the submission's process, searched for a hidden case's values (a case spec with its
+# seed): before it has exported, there is none to find; once the eager checks run, there is.
+SEARCH_HIDDEN_VALUES = """
+import gc
+def hidden_values():
+    return [o for o in gc.get_objects() if isinstance(o, dict) and 'seed' in o and 'args' in o
+            and not o.get('sample')]
+"""
+
+
+@pytest.mark.parametrize("when", ["at load", "while exporting", "in the eager checks"])
+def test_hidden_values_are_out_of_reach_until_the_programs_are_exported(judge_samples, when):
+    search = {"at load": "assert not hidden_values(), 'FOUND'\n" + REFERENCE,
+              "while exporting": REFERENCE.replace(  # traced for jit, as only exporting does
+                  "    return jnp.clip(x, lo, hi)",
+                  "    if isinstance(x, jax._src.interpreters.partial_eval.DynamicJaxprTracer):\n"
+                  "        assert not hidden_values(), 'FOUND'\n    return jnp.clip(x, lo, hi)"),
+              "in the eager checks": REFERENCE.replace(
+                  "    return jnp.clip(x, lo, hi)",
+                  "    if not isinstance(x, jax.core.Tracer):\n        assert not hidden_values(), 'FOUND'\n"
+                  "    return jnp.clip(x, lo, hi)")}[when]
+    report, _ = judge_samples((SEARCH_HIDDEN_VALUES + search).encode(), samples_only=False)
+    if when == "in the eager checks":  # the search works: the values are there once they were sent
+        assert report["verdict"] == "RUNTIME_ERROR"
+        assert all(c["status"] == "passed" for c in report["checks"] if c["trusted"])
+        assert any(c["status"] == "error" for c in report["checks"] if not c["trusted"])
+    else:
+        assert report["verdict"] == "ACCEPTED", report["summary"]
+
+
+# After exporting, a submit run holds the hidden cases in the harness's memory. This submission finds
+# them and tries to carry them out in what the report repeats: its exceptions' class names and messages,
+# chunk by chunk.
 FIND_HIDDEN_CASES = """
 import json, sys
-frame, job = sys._getframe(), None
-while frame is not None:
-    job = frame.f_locals.get('job') or job
-    frame = frame.f_back
-SECRET = json.dumps([c for c in job['cases'] if not c.get('sample')]).encode().hex()
+def secret():
+    frame, cases = sys._getframe(), None
+    while frame is not None:
+        cases = frame.f_locals.get('cases') if isinstance(frame.f_locals.get('cases'), list) else cases
+        frame = frame.f_back
+    return json.dumps([c for c in cases or [] if not c.get('sample')]).encode().hex()
 """
 LEAK_IN_CHECKS = FIND_HIDDEN_CASES + """
 calls = [0]
 def clip_passthrough(x, lo, hi):
-    chunk = SECRET[calls[0] * 150:(calls[0] + 1) * 150]  # 26 sample checks would carry it all
+    chunk = secret()[calls[0] * 150:(calls[0] + 1) * 150]  # 26 sample checks would carry it all
     calls[0] += 1
     raise type('LEAK' + chunk[:40], (ValueError,), {})('LEAK' + chunk)
 """
-LEAK_AT_LOAD = FIND_HIDDEN_CASES + "raise ValueError('LEAK' + SECRET)\n"
+LEAK_AT_LOAD = FIND_HIDDEN_CASES + "raise ValueError('LEAK' + secret())\n"
 
 
 @pytest.mark.parametrize("source", [LEAK_IN_CHECKS, LEAK_AT_LOAD], ids=["in-checks", "at-load"])
