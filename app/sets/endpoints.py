@@ -12,7 +12,7 @@ from ..deps import CurrentUser, OptionalUser, Page, SessionDep, StaffUser
 from ..errors import ERROR_RESPONSES, Unauthorized
 from . import service
 from .schemas import (PROBLEM_SLUG_PATTERN, SET_SLUG_PATTERN, USERNAME_PATTERN, CasesOut, EnrollIn, EnrollmentOut,
-                      JoinIn, JoinOut, ProblemSetIn, ProblemSetOut, ProgressOut, ResultsOut, ScoreboardOut,
+                      JoinIn, JoinOut, ProblemSetChange, ProblemSetIn, ProblemSetOut, ProgressOut, ResultsOut, ScoreboardOut,
                       SetSubmissionPage)
 
 router = APIRouter(prefix="/api", tags=["sets"], responses=ERROR_RESPONSES)
@@ -53,7 +53,7 @@ def get_set(slug: SetSlug, user: CurrentUser, session: SessionDep):
 
 
 @router.put("/sets/{slug}", response_model=ProblemSetOut)
-def update_set(slug: SetSlug, body: ProblemSetIn, user: CurrentUser, session: SessionDep):
+def update_set(slug: SetSlug, body: ProblemSetChange, user: CurrentUser, session: SessionDep):
     """Change the set (its staff): the problems, the window, the policies. Standings follow at once."""
     problem_set = service.get_managed_set(session, slug=slug, user=user)
     service.update_set(session, problem_set=problem_set, fields=body)

@@ -45,11 +45,17 @@ WindowEnd = Annotated[AwareDatetime, AfterValidator(_window_end)]
 
 class SetProblemIn(BaseModel):
     problem: str = Field(pattern=PROBLEM_SLUG_PATTERN, max_length=63, description="a published problem's slug")
-    points: int = Field(1, ge=0, le=MAX_POINTS, description="awarded for an ACCEPTED submission (all or nothing)")
+    # strict: JSON's false or "5" is not a number of points (lax validation took false for 0; schemathesis).
+    points: int = Field(1, ge=0, le=MAX_POINTS, strict=True,
+                        description="awarded for an ACCEPTED submission (all or nothing)")
 
 
-class ProblemSetIn(BaseModel):
-    slug: str = Field(pattern=SET_SLUG_PATTERN, max_length=63)
+class ProblemSetChange(BaseModel):
+    """PUT /api/sets/{slug}: every field of a set but its slug, which the path names (a slug in the body,
+    as GET returns it, must be that one)."""
+
+    slug: str | None = Field(None, pattern=SET_SLUG_PATTERN, max_length=63,
+                             description="optional; the path's slug (a set is not renamed)")
     title: StorableText = Field(min_length=1, max_length=200)
     description: StorableText = Field("", max_length=20_000, description="Markdown")
     problems: list[SetProblemIn] = Field(max_length=MAX_SET_PROBLEMS, description="in the order shown")
@@ -58,7 +64,8 @@ class ProblemSetIn(BaseModel):
     hidden_details: Literal["never", "after_close"] = Field(
         "never", description="when students may see the hidden cases of the set's problems")
     late_policy: Literal["not_counted", "penalty"] = "not_counted"
-    late_penalty_percent: int = Field(0, ge=0, le=100, description="taken off a late ACCEPTED (policy penalty)")
+    late_penalty_percent: int = Field(0, ge=0, le=100, strict=True,
+                                      description="taken off a late ACCEPTED (policy penalty)")
     scoreboard: Literal["public", "enrolled"] = Field("enrolled", description="who may see the scoreboard")
 
     @model_validator(mode="after")
@@ -69,6 +76,12 @@ class ProblemSetIn(BaseModel):
         if len(set(slugs)) != len(slugs):
             raise ValueError("a problem may appear only once in a set")
         return self
+
+
+class ProblemSetIn(ProblemSetChange):
+    """POST /api/sets: a new set."""
+
+    slug: str = Field(pattern=SET_SLUG_PATTERN, max_length=63)
 
 
 class SetProblemOut(BaseModel):

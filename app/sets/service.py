@@ -172,7 +172,7 @@ def create_set(session, *, creator, fields):
 
 
 def update_set(session, *, problem_set, fields):
-    if fields.slug != problem_set.slug:
+    if fields.slug is not None and fields.slug != problem_set.slug:
         raise Unprocessable("The slug in the body differs from the one in the path.")
     new_problems = _set_problems(session, fields)
     problem_set.problems.clear()

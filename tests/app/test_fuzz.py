@@ -28,11 +28,18 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def bearer(serve, role):
     import httpx
 
-    if role == "anonymous":
-        return None
     with httpx.Client(base_url=serve.url, timeout=60) as client:
+        # The sets the set operations are pointed at (schemathesis.toml), with the fuzzing user a student.
+        sign_up(client, "fuzzer")
+        for slug, scoreboard in (("fuzz-set", "public"), ("fuzz-doomed", "enrolled")):
+            serve.cli("sets", "create", slug, "--title", "Fuzz", "--problems", "clip-passthrough", "--opens",
+                      "2026-01-01T00:00:00Z", "--closes", "2036-01-01T00:00:00Z", "--scoreboard", scoreboard)
+            serve.cli("sets", "enroll", slug, "fuzzer")
+        if role == "anonymous":
+            return None
         if role == "user":
-            return sign_up(client, "fuzzer")["Authorization"]
+            token = client.post("/api/auth/token", data={"username": "fuzzer", "password": "correct horse battery"})
+            return f"Bearer {token.json()['access_token']}"
         serve.cli("create-admin", "--username", "root", "--password", "admin password 1")
         token = client.post("/api/auth/token", data={"username": "root", "password": "admin password 1"})
         return f"Bearer {token.json()['access_token']}"

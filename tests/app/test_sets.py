@@ -478,6 +478,8 @@ class TestHostileInput:
         ({"problems": [{"problem": CLIP_SLUG, "points": -1}]}, "points"),
         ({"problems": [{"problem": CLIP_SLUG, "points": 2**63}]}, "points"),
         ({"late_penalty_percent": 101}, "late_penalty_percent"),
+        ({"late_penalty_percent": False}, "late_penalty_percent"),     # not a number (schemathesis)
+        ({"problems": [{"problem": CLIP_SLUG, "points": "5"}]}, "points"),
         ({"late_policy": "whatever"}, "late_policy"),
         ({"problems": [{"problem": "no-such-problem", "points": 1}]}, "no-such-problem"),
     ])
@@ -541,6 +543,10 @@ class TestHostileInput:
         assert client.delete("/api/sets/s1", headers=rival).status_code == 404
         assert client.put("/api/sets/s1", json=set_fields("s2"), headers=staff).status_code == 422
         assert client.get("/api/sets/s1", headers=staff).json()["title"] == title
+        # The path names the set; the body may leave its slug out.
+        body = {key: value for key, value in set_fields("s1").items() if key != "slug"}
+        changed = client.put("/api/sets/s1", json={**body, "title": "Ü2"}, headers=staff)
+        assert changed.status_code == 200 and changed.json()["title"] == "Ü2"
 
 
 class TestPages:
