@@ -23,7 +23,7 @@ from ..errors import AppError, Forbidden, Unauthorized
 from ..problems import service as problems
 from ..security import constant_time_equal
 from ..sets import service as sets
-from ..sets.endpoints import SetSlug
+from ..sets.endpoints import ProblemSlug, SetSlug
 from ..submissions import service as submissions
 from ..users import service as users
 from ..users.schemas import RegisterIn
@@ -267,6 +267,13 @@ def set_staff_page(slug: SetSlug, request: Request, session: SessionDep, user: C
                   enrollments=sets.enrollments(session, problem_set=problem_set),
                   recent=sets.set_submissions(session, problem_set=problem_set, per_page=50)["items"],
                   page_data=script_json({"slug": problem_set.slug}))
+
+
+@router.get("/sets/{slug}/problems/{problem}/cases", response_class=HTMLResponse)
+def set_cases(slug: SetSlug, problem: ProblemSlug, request: Request, session: SessionDep, user: CurrentUser):
+    problem_set, role = sets.get_set(session, slug=slug, user=user)
+    return render(request, "set_cases.html", user=user, set=problem_set,
+                  cases=sets.hidden_cases(problem_set, entry_slug=problem, role=role))
 
 
 @router.get("/sets/{slug}/scoreboard", response_class=HTMLResponse)

@@ -354,6 +354,13 @@ class TestHiddenCases:
             assert refused.status_code == 403, refused.text
         assert client.get(f"/api/sets/running/problems/{CLIP_SLUG}/cases", headers=staff).status_code == 200
         assert client.get(f"/api/sets/shown/problems/{OTHER_SLUG}/cases", headers=student).status_code == 404
+        # The same on the pages: a link from the progress table, a page of every case.
+        assert f'data-testid="cases-link-{CLIP_SLUG}"' in client.get("/sets/shown", headers=student).text
+        assert "cases-link-" not in client.get("/sets/kept", headers=student).text
+        page = client.get(f"/sets/shown/problems/{CLIP_SLUG}/cases", headers=student)
+        hidden = [c["name"] for c in shown.json()["cases"] if not c["sample"]]
+        assert page.status_code == 200 and f'data-testid="case-{hidden[0]}"' in page.text
+        assert client.get(f"/sets/kept/problems/{CLIP_SLUG}/cases", headers=student).status_code == 403
 
 
 def endpoints(problem=CLIP_SLUG):
