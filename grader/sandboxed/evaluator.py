@@ -121,7 +121,7 @@ class _Runner:
         self.jax, self.jnp, self.np, self.inputs, self.device = jax, jnp, np, inputs, device
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
-        self.signatures = {c["name"]: c["signature"] for c in job["cases"]}
+        self._programs = {}
 
     def _put(self, value):
         return self.jax.device_put(value, self.device) if isinstance(value, self.np.ndarray) else value
@@ -191,18 +191,35 @@ class _Runner:
         # grad(jit(f)) called eagerly, and what the anchor says each jit check should give.
         grad_of_jit = self._from_anchor(anchor, lambda a: self._grad_of_sum(a.call)(*x["args"]))
         sent.append(({**header, "check": "grad", "transform": "grad_of_jit"}, grad_of_jit))
-        witness = {
-            ("value", "jit"): lambda a: a.call(*x["args"]),
-            ("grad", "jit"): lambda a: grad_of_jit,
-            ("vjp", "jit"): lambda a: self._vjp(a.call, x["args"], x["cotangent"]),
-            ("vmap", "jit"): lambda a: self._rows(a.call, x),
-            ("vmap_grad", "jit"): lambda a: self._rows(self._grad_of_sum(a.call), x),
-        }
+        # The other witnesses as one compiled program of the anchor (one compile per signature); if it
+        # fails, one by one, so each says what failed.
+        together = self._from_anchor(anchor, lambda a: self._witness_program(signature, a)(x))
         for (check, transform), name in WITNESSES.items():
-            outputs = self._from_anchor(anchor, witness[(check, transform)])
+            if (check, transform) == ("grad", "jit"):
+                outputs = grad_of_jit
+            elif not isinstance(together, BaseException):
+                outputs = together[check]
+            else:
+                outputs = self._from_anchor(anchor, lambda a: self._witnesses(a, x, only=check))
             sent.append(({"type": "witness", "case": case["name"], "check": check, "transform": transform,
                           "witness": name}, outputs))
         return sent
+
+    def _witnesses(self, anchor, x, only=None):
+        compute = {
+            "value": lambda: anchor.call(*x["args"]),
+            "vjp": lambda: self._vjp(anchor.call, x["args"], x["cotangent"]),
+            "vmap": lambda: self._rows(anchor.call, x),
+            "vmap_grad": lambda: self._rows(self._grad_of_sum(anchor.call), x),
+        }
+        if only is not None:
+            return compute[only]()
+        return {check: fn() for check, fn in compute.items()}
+
+    def _witness_program(self, signature, anchor):
+        if signature not in self._programs:
+            self._programs[signature] = self.jax.jit(lambda x: self._witnesses(anchor, x))
+        return self._programs[signature]
 
     def _call(self, program, x):
         if isinstance(program, BaseException):
