@@ -126,6 +126,15 @@ class ExpectedCache:
         return stream
 
 
+class Leaves(list):
+    """A check's expected output leaves, with the tree they came in: its structure and each leaf's path."""
+
+    def __init__(self, arrays, header):
+        super().__init__(arrays)
+        self.structure = header.get("structure")
+        self.paths = header.get("paths") or []
+
+
 def _reference_results(stream, runs=None):
     frames, error = wire.decode(stream)
     expected = {}
@@ -140,7 +149,7 @@ def _reference_results(stream, runs=None):
             if header.get("status") != "ok":
                 raise ReferenceFailure(f"reference.py fails check {key}: {header.get('error_type')}: "
                                        f"{header.get('message')}")
-            expected[key] = arrays
+            expected[key] = Leaves(arrays, header)
         done = done or kind == "done"
     if error or not done:
         raise ReferenceFailure(f"the reference run did not finish: {error or 'no done frame'}"
@@ -427,7 +436,7 @@ class _Assessment:
         got.update(eager)
         checks = [self._check(case, check, transform, got, witnesses, tampered, limit_verdict,
                               done if transform == "eager" else evaluator_done)
-                  for case in self.cases for check, transform in harness.CHECKS]
+                  for case in self.cases for check, transform in self.problem.checks]
         base["cases"] = [self._case_info(case) for case in self.cases]
         base["checks"] = checks
         # A stream the submission wrote into proves nothing, however right its arrays look.
@@ -483,7 +492,7 @@ class _Assessment:
         for case in self.cases:
             signature = signature_of[case.name]
             fused = (signature, "fused") in exports.programs or (signature, "fused") in exports.errors
-            for check, transform in harness.JIT_CHECKS + (("grad", "grad_of_jit"),):
+            for check, transform in [(c, t) for c, t in self.problem.checks if t != "eager"]:
                 program = "anchor" if transform == "grad_of_jit" else ("fused" if fused else f"{check}/{transform}")
                 error = exports.errors.get((signature, program))
                 if error is not None:
@@ -505,7 +514,8 @@ class _Assessment:
         """The eager checks' frames after the export phase, taken only in the order the harness sends
         them: a frame that is duplicated, out of order or not asked for can only have been written by the
         submission, which shares the harness's process, and makes the stream `tampered`."""
-        expected = iter([(c.name, check, transform) for c in self.cases for check, transform in harness.EAGER_CHECKS])
+        expected = iter([(c.name, check, transform) for c in self.cases
+                         for check, transform in self.problem.checks if transform == "eager"])
         got, tampered, done = {}, None, False
         for header, arrays in frames:
             kind = header.get("type")
@@ -622,25 +632,30 @@ class _Assessment:
         """<ct, jvp tangent> against <vjp(ct), tangents> for the case's cotangent and tangents."""
         expected = self.expected[(case.name, "jvp", "jit")]
         reference_vjp = self.expected[(case.name, "vjp", "jit")]
-        if len(jvp) != 2 or not all(np.isfinite(a.astype(np.float64)).all() for a in expected + reference_vjp):
-            return None  # non-finite derivatives (or none): the elementwise comparison alone decides
+        exact = (np.dtype(a.dtype).kind not in "fc" and a.dtype.name != "bfloat16" for a in jvp)
+        if len(jvp) % 2 or any(exact) or not all(np.isfinite(a.astype(np.float64)).all()
+                                                  for a in expected + reference_vjp):
+            return None  # non-finite or non-float derivatives: the elementwise comparison alone decides
         spec = case.to_json()
         host = inputs.build_args(spec)
-        primal, tangent = jvp
-        cotangent = inputs.random_like(spec, "cotangent", primal.shape, primal.dtype)
+        outputs = len(jvp) // 2
+        primals, tangent_outs = jvp[:outputs], jvp[outputs:]
+        purposes = ["cotangent"] if outputs == 1 else [f"cotangent{k}" for k in range(outputs)]
+        cotangents = [inputs.random_like(spec, p, a.shape, a.dtype) for p, a in zip(purposes, primals)]
         diff = self.problem.entry.diff_argnums
         tangents = [inputs.random_like(spec, f"tangent{i}", np.shape(host[i]), host[i].dtype) for i in diff]
         if len(vjp) != len(tangents) or any(v.shape != t.shape for v, t in zip(vjp, tangents)):
             return f"{name} returns {len(vjp)} array(s) of other shapes than the tangents"
         as64 = lambda a: np.asarray(a, np.float64)  # noqa: E731
-        forward = as64(cotangent) * as64(tangent)
+        forward = [as64(c) * as64(t) for c, t in zip(cotangents, tangent_outs)]
         backward = [as64(v) * as64(t) for v, t in zip(vjp, tangents)]
-        left, right = forward.sum(), sum(b.sum() for b in backward)
-        tolerance = self.problem.tolerances.get(tangent.dtype.name)
-        rtol = max(tolerance.rtol if tolerance else 0.0, 8 * float(ml_dtypes.finfo(tangent.dtype).eps))
+        left, right = sum(f.sum() for f in forward), sum(b.sum() for b in backward)
+        coarsest = max(tangent_outs + list(vjp), key=lambda a: float(ml_dtypes.finfo(a.dtype).eps)).dtype
+        tolerance = self.problem.tolerances.get(coarsest.name)
+        rtol = max(tolerance.rtol if tolerance else 0.0, 8 * float(ml_dtypes.finfo(coarsest).eps))
         atol = tolerance.atol if tolerance else 0.0
-        bound = (rtol * (np.abs(forward).sum() + sum(np.abs(b).sum() for b in backward))
-                 + atol * (np.abs(as64(cotangent)).sum() + sum(np.abs(as64(t)).sum() for t in tangents)))
+        bound = (rtol * sum(np.abs(t).sum() for t in forward + backward)
+                 + atol * sum(np.abs(as64(a)).sum() for a in cotangents + tangents))
         if abs(left - right) <= bound:
             return None
         return (f"this tangent is right on its own, but not the transpose of {name}, the same function's: "
@@ -650,10 +665,13 @@ class _Assessment:
         """(None, None) when the arrays match; else (what differs, a hint more specific than the problem's)."""
         expected = self.expected[key]
         placement = header.get("placement") or []
+        if expected.structure is not None and header.get("structure") != expected.structure:
+            return f"the output is a {header.get('structure')}, expected a {expected.structure}", None
         if len(arrays) != len(expected) or len(placement) != len(arrays):
             return f"returned {len(arrays)} array(s), expected {len(expected)}", None
         for i, (where, want, have) in enumerate(zip(placement, expected, arrays)):
-            label = f"output {i}: " if len(expected) > 1 else ""
+            path = expected.paths[i] if i < len(expected.paths) else f"[{i}]"
+            label = f"output{path}: " if len(expected) > 1 else ""
             if where != self.platform:
                 return f"{label}a {where} value, not a jax.Array on {self.platform}", hints.PLACEMENT_HINT
             mismatch = compare_array(want, have, self.problem.tolerances)

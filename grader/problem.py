@@ -11,6 +11,7 @@
 """
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import keyword
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
 from .sandbox import Limits
+from .sandboxed.harness import BATCHED, CHECKS, DERIVATIVES
 from .sandboxed.wire import ALLOWED_DTYPES
 from .verdict import Verdict
 
@@ -71,6 +73,7 @@ class Problem:
     tolerances: dict
     wrong_answer_hints: dict
     cases: tuple[Case, ...]
+    checks: tuple          # (check, transform) pairs, in the registry's order (harness.CHECKS)
     statement: str
     starter: str
     reference: bytes
@@ -83,8 +86,11 @@ class Problem:
 
     def job(self, cases):
         """The job line the harness reads: what to call and on which cases."""
-        return {"entry": self.entry.name, "diff_argnums": list(self.entry.diff_argnums),
-                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
+        job = {"entry": self.entry.name, "diff_argnums": list(self.entry.diff_argnums),
+               "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
+        if self.checks != CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
+            job["checks"] = [list(pair) for pair in self.checks]
+        return job
 
     def fingerprint(self):
         """A digest of everything that decides expected values (not the statement or hints)."""
@@ -142,6 +148,7 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     difficulty = where.choice(meta, "difficulty", DIFFICULTIES)
     device = where.choice(meta, "device", DEVICES, default="any")
     entry = _load_entry(where, meta)
+    checks = _load_checks(where, meta, entry)
     cases = _load_cases(where, meta, entry)
     limits = _load_limits(where, meta)
     tolerances = dict(DEFAULT_TOLERANCES)
@@ -155,7 +162,7 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances,
-        wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases,
+        wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
         statement=text.get("statement.md"), starter=text.get("starter.py"),
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
         files=dict(files),
@@ -223,6 +230,39 @@ def _load_entry(where, meta):
     return EntryPoint(name=name, signature=table.get("signature", f"{name}(...)"),
                       diff_argnums=where.ints(table, "diff_argnums", "entry."),
                       batch_argnums=where.ints(table, "batch_argnums", "entry."))
+
+
+def _load_checks(where, meta, entry):
+    """[checks]: each check the problem asks for and its transforms, e.g. ``grad = ["eager", "jit"]``.
+    Without the table, every check that applies: derivatives where arguments are differentiated, vmap
+    where one is batched. A check that cannot apply is refused here, never met as a reference crash."""
+    names = tuple(dict.fromkeys(c for c, _ in CHECKS))
+    transforms = {name: [t for c, t in CHECKS if c == name] for name in names}
+
+    def applies(check):
+        if check in DERIVATIVES and not entry.diff_argnums:
+            return "entry.diff_argnums is empty"
+        if check in BATCHED and not entry.batch_argnums:
+            return "entry.batch_argnums is empty"
+        return None
+
+    if "checks" not in meta:
+        return tuple((c, t) for c, t in CHECKS if applies(c) is None)
+    table = where.table(meta, "checks")
+    wanted = set()
+    for check, chosen in table.items():
+        if check not in names:
+            close = difflib.get_close_matches(check, names, n=1)
+            where.fail(f"checks.{check}", "unknown check" + (f"; did you mean {close[0]!r}?" if close else
+                                                              f"; the checks are {', '.join(names)}"))
+        if not isinstance(chosen, list) or not chosen or not all(t in transforms[check] for t in chosen):
+            where.fail(f"checks.{check}", f"must be a non-empty list of {', '.join(map(repr, transforms[check]))}")
+        if applies(check):
+            where.fail(f"checks.{check}", f"cannot apply: {applies(check)}")
+        wanted |= {(check, t) for t in chosen}
+    if not wanted:
+        where.fail("checks", "must name at least one check")
+    return tuple(pair for pair in CHECKS if pair in wanted)
 
 
 def _load_cases(where, meta, entry):

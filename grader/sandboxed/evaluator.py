@@ -80,9 +80,8 @@ def serve(result_fd):
             if isinstance(outputs, BaseException):
                 results.send({**header, "status": "error", **harness.describe_exception(outputs, hide_traceback=True)})
                 continue
-            leaves = jax.tree_util.tree_leaves(outputs)
-            results.send({**header, "status": "ok", "placement": [harness._placement(jax, leaf) for leaf in leaves]},
-                         [np.asarray(leaf) for leaf in leaves])
+            described, arrays = harness.describe_outputs(jax, np, outputs)
+            results.send({**header, "status": "ok", **described}, arrays)
     results.send({"type": "done"})
 
 
@@ -121,6 +120,12 @@ class _Runner:
         self.jax, self.jnp, self.np, self.inputs, self.device = jax, jnp, np, inputs, device
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
+        self.checks = harness.job_checks(job)
+        self.jit_checks = harness.jit_checks(job)
+        self.grad_of_jit = ("grad", "grad_of_jit") in self.checks
+        # The witnesses this job's checks are held against (jvp's is the anchor's VJP).
+        wanted = {c for c, _ in self.jit_checks} | ({"vjp"} if ("jvp", "jit") in self.jit_checks else set())
+        self.witnesses = {key: name for key, name in WITNESSES.items() if key[0] in wanted}
         self._programs = {}
 
     def _put(self, value):
@@ -146,7 +151,7 @@ class _Runner:
             raise RefusedProgram("no program was exported for this case")
         else:
             out = self.jax.eval_shape(anchor.call, *x["args"])
-        x["cotangent"] = self._put(inputs.random_like(case, "cotangent", out.shape, out.dtype))
+        x["cotangent"] = self.jax.tree_util.tree_map(self._put, harness.cotangent_like(self.jax, inputs, case, out))
         x["tangents"] = [self._put(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
                          for i in self.diff]
         x["batched"] = [self._put(inputs.build_batch(a)) if i in self.batch else x["args"][i]
@@ -165,7 +170,7 @@ class _Runner:
             x = self._inputs(case, template, None if isinstance(anchor, BaseException) else anchor)
         except Exception as error:
             # Say why each check's own program could not run, where it could not; else what failed here.
-            for check, transform in harness.JIT_CHECKS + (("grad", "grad_of_jit"),):
+            for check, transform in self.jit_checks + ((("grad", "grad_of_jit"),) if self.grad_of_jit else ()):
                 own = anchor if transform == "grad_of_jit" else (fused or programs.get((signature, f"{check}/jit")))
                 sent.append(({**header, "check": check, "transform": transform},
                              own if isinstance(own, BaseException) else error))
@@ -179,7 +184,7 @@ class _Runner:
             computed = self._call(fused, x)
             if not isinstance(computed, (dict, BaseException)):
                 computed = RefusedProgram("the fused program does not return a dict of the checks")
-        for check, transform in harness.JIT_CHECKS:
+        for check, transform in self.jit_checks:
             name = f"{check}/{transform}"
             if computed is None:
                 outputs = self._call(programs.get((signature, name), RefusedProgram(f"{name} was not exported")), x)
@@ -189,12 +194,15 @@ class _Runner:
                 outputs = computed.get(name, RefusedProgram(f"the fused program has no {name}"))
             sent.append(({**header, "check": check, "transform": transform}, outputs))
         # grad(jit(f)) called eagerly, and what the anchor says each jit check should give.
-        grad_of_jit = self._from_anchor(anchor, lambda a: self._grad_of_sum(a.call)(*x["args"]))
-        sent.append(({**header, "check": "grad", "transform": "grad_of_jit"}, grad_of_jit))
+        grad_of_jit = None
+        if self.grad_of_jit or ("grad", "jit") in self.witnesses:
+            grad_of_jit = self._from_anchor(anchor, lambda a: self._grad_of_sum(a.call)(*x["args"]))
+        if self.grad_of_jit:
+            sent.append(({**header, "check": "grad", "transform": "grad_of_jit"}, grad_of_jit))
         # The other witnesses as one compiled program of the anchor (one compile per signature); if it
         # fails, one by one, so each says what failed.
         together = self._from_anchor(anchor, lambda a: self._witness_program(signature, a)(x))
-        for (check, transform), name in WITNESSES.items():
+        for (check, transform), name in self.witnesses.items():
             if (check, transform) == ("grad", "jit"):
                 outputs = grad_of_jit
             elif not isinstance(together, BaseException):
@@ -206,12 +214,13 @@ class _Runner:
         return sent
 
     def _witnesses(self, anchor, x, only=None):
-        compute = {
+        every = {
             "value": lambda: anchor.call(*x["args"]),
             "vjp": lambda: self._vjp(anchor.call, x["args"], x["cotangent"]),
             "vmap": lambda: self._rows(anchor.call, x),
             "vmap_grad": lambda: self._rows(self._grad_of_sum(anchor.call), x),
         }
+        compute = {check: fn for check, fn in every.items() if (check, "jit") in self.witnesses}
         if only is not None:
             return compute[only]()
         return {check: fn() for check, fn in compute.items()}
@@ -241,7 +250,7 @@ class _Runner:
             return error
 
     def _grad_of_sum(self, f):
-        return self.jax.grad(lambda *a: self.jnp.sum(f(*a)), argnums=self.diff)
+        return self.jax.grad(lambda *a: harness.sum_leaves(self.jax, self.jnp, f(*a)), argnums=self.diff)
 
     def _vjp(self, f, args, cotangent):
         def partial(*diff_values):

@@ -30,7 +30,8 @@ COMPILE_CACHE = "/judge/xla-cache"  # grader._compile_cache.MOUNT
 MAX_MESSAGE_CHARS = 4000
 _SANDBOX_PATH = re.compile(r"/judge/\S+")
 
-# (check, transform) pairs, in the order they run and are reported.
+# The registry: every (check, transform) pair a problem may ask for, in the order they run and are
+# reported. A job names its own subset ("checks"); a problem that names none asks for all that apply.
 CHECKS = (
     ("value", "eager"), ("value", "jit"),
     ("grad", "eager"), ("grad", "jit"), ("grad", "grad_of_jit"),
@@ -39,12 +40,33 @@ CHECKS = (
     ("vmap", "eager"), ("vmap", "jit"),
     ("vmap_grad", "eager"), ("vmap_grad", "jit"),
 )
-# Run here, in the submission's process.
-EAGER_CHECKS = tuple((c, t) for c, t in CHECKS if t == "eager")
-# Exported here and computed by the evaluator: the checks of the fused program, and grad_of_jit, which
-# is grad of the anchor, called eagerly there.
-JIT_CHECKS = tuple((c, t) for c, t in CHECKS if t == "jit")
-PROGRAMS = ("fused", "anchor") + tuple(f"{c}/{t}" for c, t in JIT_CHECKS)
+# Checks that take derivatives (they need differentiated arguments), and those that map over a batch.
+DERIVATIVES = ("grad", "vjp", "jvp", "vmap_grad")
+BATCHED = ("vmap", "vmap_grad")
+PROGRAMS = ("fused", "anchor") + tuple(f"{c}/{t}" for c, t in CHECKS if t == "jit")
+
+
+def job_checks(job):
+    """The job's (check, transform) pairs, in registry order."""
+    wanted = {tuple(pair) for pair in job.get("checks", CHECKS)}
+    return tuple(pair for pair in CHECKS if pair in wanted)
+
+
+def eager_checks(job):
+    """Run here, in the submission's process."""
+    return tuple((c, t) for c, t in job_checks(job) if t == "eager")
+
+
+def jit_checks(job):
+    """Exported here and computed by the evaluator (grad_of_jit too: grad of the anchor, called eagerly
+    there)."""
+    return tuple((c, t) for c, t in job_checks(job) if t == "jit")
+
+
+def differentiates(job):
+    return any(c in DERIVATIVES for c, _ in job_checks(job))
+
+
 # Which inputs each check takes (all of them: the fused program's).
 CHECK_INPUTS = {"value": (), "grad": (), "vjp": ("cotangent",), "jvp": ("tangents",),
                 "vmap": ("batched",), "vmap_grad": ("batched",)}
@@ -144,13 +166,11 @@ def serve(result_fd):
     os.dup2(devnull, 0)
     os.close(devnull)
     for case in cases:
-        for check, transform in EAGER_CHECKS:
+        for check, transform in eager_checks(job):
             header = {"type": "check", "case": case["name"], "check": check, "transform": transform}
             try:
-                outputs = runner.run(case, check)
-                leaves = jax.tree_util.tree_leaves(outputs)
-                header["placement"] = [_placement(jax, leaf) for leaf in leaves]
-                arrays = [np.asarray(leaf) for leaf in leaves]
+                described, arrays = describe_outputs(jax, np, runner.run(case, check))
+                header.update(described)
             except BaseException as error:
                 header.update(status="error", **describe_exception(error, hide_traceback=not case.get("sample")))
                 results.send(header)
@@ -188,11 +208,36 @@ def _syntax_message(error):
     return str(error)
 
 
+def describe_outputs(jax, np, outputs):
+    """(header fields, arrays) of a check's outputs: each leaf's placement and path, the tree's structure."""
+    with_paths, tree = jax.tree_util.tree_flatten_with_path(outputs)
+    return ({"placement": [_placement(jax, leaf) for _, leaf in with_paths], "structure": str(tree),
+             "paths": [jax.tree_util.keystr(path) for path, _ in with_paths]},
+            [np.asarray(leaf) for _, leaf in with_paths])
+
+
 def _placement(jax, leaf):
     """Where an output lives: the platform of a jax.Array, else its Python type."""
     if isinstance(leaf, jax.Array):
         return sorted({d.platform for d in leaf.devices()})[0]
     return type(leaf).__module__ + "." + type(leaf).__qualname__
+
+
+def sum_leaves(jax, jnp, tree):
+    """The sum of every element of every leaf: what grad differentiates when the output is a pytree."""
+    sums = [jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(tree)]
+    total = sums[0]
+    for more in sums[1:]:
+        total = total + more
+    return total
+
+
+def cotangent_like(jax, inputs, case, out):
+    """Seeded values shaped like the output `out` (a pytree of shapes and dtypes), leaf by leaf."""
+    leaves, tree = jax.tree_util.tree_flatten(out)
+    purposes = ["cotangent"] if len(leaves) == 1 else [f"cotangent{k}" for k in range(len(leaves))]
+    return jax.tree_util.tree_unflatten(tree, [inputs.random_like(case, purpose, leaf.shape, leaf.dtype)
+                                               for purpose, leaf in zip(purposes, leaves)])
 
 
 def structs(jax, jnp, signature):
@@ -224,6 +269,7 @@ class _CheckRunner:
         self.f = entry
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
+        self.jit_checks, self.vjp_order = jit_checks(job), 1 if differentiates(job) else 0
 
     def _on_device(self, value):
         if isinstance(value, self.np.ndarray):
@@ -231,7 +277,7 @@ class _CheckRunner:
         return value
 
     def _grad_of_sum(self, f):
-        return self.grad(lambda *a: self.jnp.sum(f(*a)), argnums=self.diff)
+        return self.grad(lambda *a: sum_leaves(self._jax, self.jnp, f(*a)), argnums=self.diff)
 
     def _partial(self, f, args):
         """f as a function of the differentiated arguments alone, the others fixed."""
@@ -255,7 +301,7 @@ class _CheckRunner:
         out = self.eval_shape(self.f, *args)
         batch = len(self.inputs.BATCH_SCALES)
         return {"args": args,
-                "cotangent": self.struct(out.shape, out.dtype),
+                "cotangent": self._jax.tree_util.tree_map(lambda o: self.struct(o.shape, o.dtype), out),
                 "tangents": [self.struct(args[i].shape, args[i].dtype) for i in self.diff],
                 "batched": [self.struct((batch,) + a.shape, a.dtype) if i in self.batch else a
                             for i, a in enumerate(args)]}
@@ -269,7 +315,7 @@ class _CheckRunner:
         wanted = CHECK_INPUTS[check]
         if "cotangent" in wanted:
             out = self.eval_shape(self.f, *x["args"])
-            x["cotangent"] = self._on_device(inputs.random_like(case, "cotangent", out.shape, out.dtype))
+            x["cotangent"] = self._jax.tree_util.tree_map(self._on_device, cotangent_like(self._jax, inputs, case, out))
         if "tangents" in wanted:
             x["tangents"] = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
                              for i in self.diff]
@@ -305,15 +351,15 @@ class _CheckRunner:
         try:
             x = self._input_structs(signature)
         except BaseException as error:
-            return [(name, error) for name in ("anchor",) + PROGRAMS[2:]]
-        exported = [("anchor", self._export(export, self.f, x["args"], vjp_order=1))]
+            return [(name, error) for name in ("anchor",) + tuple(f"{c}/{t}" for c, t in self.jit_checks)]
+        exported = [("anchor", self._export(export, self.f, x["args"], vjp_order=self.vjp_order))]
 
         def fused(x):
-            return {f"{c}/{t}": self._program(c)(x) for c, t in JIT_CHECKS}
+            return {f"{c}/{t}": self._program(c)(x) for c, t in self.jit_checks}
         program = self._export(export, fused, [x])
         if not isinstance(program, BaseException):
             return [("fused", program)] + exported
-        return exported + [(f"{c}/{t}", self._export(export, self._program(c), [x])) for c, t in JIT_CHECKS]
+        return exported + [(f"{c}/{t}", self._export(export, self._program(c), [x])) for c, t in self.jit_checks]
 
     def _export(self, export, fn, args, vjp_order=0):
         try:

@@ -18,7 +18,7 @@ MAX_HEADER_BYTES = 1 << 20
 MAX_HEADER_DEPTH = 8  # a header is an object of text, numbers and short lists; arrays' specs are depth 3
 # Header fields the judge reads, which must be text whenever they are present.
 TEXT_FIELDS = ("type", "case", "check", "transform", "status", "kind", "error_type", "message", "traceback",
-               "platform", "device_kind", "jax_version", "python", "program", "witness")
+               "platform", "device_kind", "jax_version", "python", "program", "witness", "structure")
 
 # bfloat16 has no NumPy name; jax ships it (through ml_dtypes) as a NumPy dtype.
 try:
@@ -47,7 +47,7 @@ class Truncated(WireError):
 
 def encode(header, arrays=()):
     """One frame: `header` (a JSON-able dict) and `arrays` (NumPy arrays) as bytes."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
+    arrays = [np.ascontiguousarray(a).reshape(np.shape(a)) for a in arrays]  # (ascontiguousarray makes 0-d 1-d)
     header = dict(header)
     header["arrays"] = [
         {"dtype": a.dtype.name, "shape": list(a.shape), "nbytes": int(a.nbytes)} for a in arrays
@@ -156,9 +156,10 @@ def _check_header(header):
         raise WireError("frame header has no type")
     if header["type"] == "check" and not all(isinstance(header.get(f), str) for f in ("case", "check", "transform")):
         raise WireError("check frame without case, check and transform")
-    placement = header.get("placement", [])
-    if not isinstance(placement, list) or not all(isinstance(p, str) for p in placement):
-        raise WireError("frame header field 'placement' is not a list of text")
+    for field in ("placement", "paths"):
+        texts = header.get(field, [])
+        if not isinstance(texts, list) or not all(isinstance(p, str) for p in texts):
+            raise WireError(f"frame header field {field!r} is not a list of text")
 
 
 def _decode_array(view, pos, spec):

@@ -1,0 +1,76 @@
+"""Problems of other shapes than clip's (issue 11): checks chosen per problem, integer inputs without
+derivatives, custom_vjp without JVP, pytree outputs compared by structure first. The packages live in
+tests/problems/, out of the published catalogue, and validate like it: every example gets its folder's
+verdict."""
+
+import pytest
+
+from grader import ProblemError, judge, load_problem, validate_problem
+from grader.problem import problem_from_files, read_package
+from tests.conftest import CLIP, ROOT
+from tests.grader.conftest import ATTACK_LIMITS
+
+PACKAGES = ROOT / "tests" / "problems"
+MODEL_PACKAGES = sorted(p for p in PACKAGES.iterdir() if p.is_dir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", MODEL_PACKAGES, ids=[p.name for p in MODEL_PACKAGES])
+def test_every_example_gets_its_folder_verdict(package):
+    problem = load_problem(package)
+    results = validate_problem(problem, workers=2)
+    failures = [f"{name}: expected {expected.value}, got {got.value} ({report['summary']})"
+                for name, expected, got, report in results if expected is not got]
+    assert not failures, "\n".join(failures)
+
+
+def test_a_problem_checks_what_it_names_and_what_applies():
+    vjp_problem = load_problem(PACKAGES / "clip-gradient-vjp")
+    assert {c for c, _ in vjp_problem.checks} == {"value", "grad", "vjp", "vmap", "vmap_grad"}
+    assert ("grad", "grad_of_jit") in vjp_problem.checks
+    integers = load_problem(PACKAGES / "integer-cumsum")  # no [checks]: what applies without derivatives
+    assert integers.checks == (("value", "eager"), ("value", "jit"), ("vmap", "eager"), ("vmap", "jit"))
+    assert len(load_problem(CLIP).checks) == 13 and "checks" not in load_problem(CLIP).job([])
+
+
+def test_a_dict_returned_for_a_tuple_is_wrong_with_both_structures(cache):
+    problem = load_problem(PACKAGES / "mean-and-variance")
+    source = (PACKAGES / "mean-and-variance" / "submissions" / "wrong_answer" / "a_dict.py").read_bytes()
+    report = judge(problem, source, samples_only=True, cache=cache, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "WRONG_ANSWER"
+    value = next(c for c in report["checks"] if (c["check"], c["transform"]) == ("value", "jit"))
+    assert value["message"] == ("the output is a PyTreeDef({'mean': *, 'variance': *}), "
+                                "expected a PyTreeDef((*, *))")
+    assert value["trusted"]
+
+
+def test_nondiff_argnums_holding_traced_bounds_fail_grad_of_jit(clip_problem, cache):
+    # A user calling jax.grad(jax.jit(f)) gets UnexpectedTracerError; the judge reports the same.
+    source = (PACKAGES / "nondiff_argnums_clip.py").read_bytes()
+    report = judge(clip_problem, source, samples_only=True, cache=cache, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "RUNTIME_ERROR"
+    grad_of_jit = [c for c in report["checks"] if c["transform"] == "grad_of_jit"]
+    assert grad_of_jit and all(c["status"] == "error" and "UnexpectedTracerError" in c["message"]
+                               for c in grad_of_jit)
+
+
+def with_toml(package, edit):
+    files = read_package(package)
+    files["problem.toml"] = edit(files["problem.toml"].decode()).encode()
+    return problem_from_files(files, package.name, origin=package.name)
+
+
+@pytest.mark.parametrize("package, edit, message", [
+    ("clip-gradient-vjp", lambda t: t.replace("[checks]\n", '[checks]\ngrads = ["jit"]\n'),
+     "checks.grads: unknown check; did you mean 'grad'?"),
+    ("clip-gradient-vjp", lambda t: t.replace('value = ["eager", "jit"]', 'value = ["grad_of_jit"]'),
+     "checks.value: must be a non-empty list of 'eager', 'jit'"),
+    ("integer-cumsum", lambda t: t + '\n[checks]\nvmap_grad = ["jit"]\n',
+     "checks.vmap_grad: cannot apply: entry.diff_argnums is empty"),
+    ("integer-cumsum", lambda t: t.replace("batch_argnums = [0]", "batch_argnums = []") + '\n[checks]\nvmap = ["eager"]\n',
+     "checks.vmap: cannot apply: entry.batch_argnums is empty"),
+])
+def test_a_check_that_cannot_apply_is_refused_when_the_package_loads(package, edit, message):
+    with pytest.raises(ProblemError) as raised:
+        with_toml(PACKAGES / package, edit)
+    assert str(raised.value) == f"{package}/problem.toml: {message}"

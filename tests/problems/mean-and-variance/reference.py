@@ -1,0 +1,6 @@
+import jax.numpy as jnp
+
+
+def mean_and_variance(x):
+    mean = jnp.mean(x)
+    return mean, jnp.mean((x - mean) ** 2)

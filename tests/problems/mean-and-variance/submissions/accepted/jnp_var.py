@@ -1,0 +1,5 @@
+import jax.numpy as jnp
+
+
+def mean_and_variance(x):
+    return jnp.mean(x), jnp.var(x)
