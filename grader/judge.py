@@ -643,7 +643,7 @@ class _Assessment:
         purposes = ["cotangent"] if outputs == 1 else [f"cotangent{k}" for k in range(outputs)]
         cotangents = [inputs.random_like(spec, p, a.shape, a.dtype) for p, a in zip(purposes, primals)]
         diff = self.problem.entry.diff_argnums
-        tangents = [inputs.random_like(spec, f"tangent{i}", np.shape(host[i]), host[i].dtype) for i in diff]
+        tangents = [leaf for i in diff for leaf in inputs.leaves(inputs.tangent_like(spec, i, host[i]))]
         if len(vjp) != len(tangents) or any(v.shape != t.shape for v, t in zip(vjp, tangents)):
             return f"{name} returns {len(vjp)} array(s) of other shapes than the tangents"
         as64 = lambda a: np.asarray(a, np.float64)  # noqa: E731
@@ -743,13 +743,21 @@ def _scalar(value):
 
 
 def _show_arrays(values):
-    shown = []
-    for value in values:
-        if not isinstance(value, np.ndarray):
-            shown.append(repr(value))
-            continue
-        printable = value.astype(np.float32) if value.dtype.name == "bfloat16" else value
-        text = np.array2string(printable, threshold=12, edgeitems=3, precision=6, separator=", ")
-        text = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + " …"
-        shown.append(f"{text} ({value.dtype.name}, shape {list(value.shape)})")
-    return shown
+    return [_show(value) for value in values]
+
+
+def _show(value):
+    """An array as text (capped), its dtype and shape; a pytree argument as its leaves by key."""
+    if isinstance(value, dict):
+        text = "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in value.items()) + "}"
+        return text if len(text) <= 4 * _SHOWN_CHARS else text[:4 * _SHOWN_CHARS] + " …"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_show(v) for v in value)
+        text = f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+        return text if len(text) <= 4 * _SHOWN_CHARS else text[:4 * _SHOWN_CHARS] + " …"
+    if not isinstance(value, np.ndarray):
+        return repr(value)
+    printable = value.astype(np.float32) if value.dtype.name == "bfloat16" else value
+    text = np.array2string(printable, threshold=12, edgeitems=3, precision=6, separator=", ")
+    text = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + " …"
+    return f"{text} ({value.dtype.name}, shape {list(value.shape)})"

@@ -29,6 +29,13 @@ DEVICES = ("any", "gpu")
 MAX_SOURCE_BYTES = 64 * 1024
 
 
+TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
+                  "tolerance", "wrong_answer_hints", "cases")
+ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums")
+CASE_KEYS = ("name", "sample", "description", "seed", "args")
+ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials")
+
+
 class ProblemError(ValueError):
     """A problem package is malformed; the message names the file and field."""
 
@@ -140,6 +147,7 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
         meta = tomllib.loads(files["problem.toml"].decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ProblemError(f"{where.file}: {error}") from None
+    where.known(meta, TOP_LEVEL_KEYS)
     slug = where.string(meta, "slug")
     if not slug.replace("-", "").isalnum() or slug != slug.lower() or not slug.isascii():
         raise ProblemError(f"{where.file}: slug {slug!r} must be lowercase letters, digits and '-'")
@@ -191,6 +199,14 @@ class _Where:
     def fail(self, key, message):
         raise ProblemError(f"{self.file}: {key}: {message}")
 
+    def known(self, table, keys, prefix=""):
+        """Fail on the first key of `table` not in `keys`, with the closest known one."""
+        for key in table:
+            if key not in keys:
+                close = difflib.get_close_matches(key, keys, n=1)
+                self.fail(prefix + key, "unknown key" + (f"; did you mean {close[0]!r}?" if close else
+                                                          f" (known: {', '.join(keys)})"))
+
     def string(self, table, key, prefix=""):
         value = table.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -224,6 +240,7 @@ class _Where:
 
 def _load_entry(where, meta):
     table = where.table(meta, "entry")
+    where.known(table, ENTRY_KEYS, "entry.")
     name = where.string(table, "name", "entry.")
     if not name.isidentifier() or keyword.iskeyword(name):
         where.fail("entry.name", f"{name!r} is not a Python identifier")
@@ -272,6 +289,9 @@ def _load_cases(where, meta, entry):
     cases, names = [], set()
     for i, table in enumerate(raw):
         key = f"cases[{i}]"
+        if not isinstance(table, dict):
+            where.fail(key, "must be a table")
+        where.known(table, CASE_KEYS, key + ".")
         name = where.string(table, "name", key + ".")
         if name in names:
             where.fail(key + ".name", f"duplicate case name {name!r}")
@@ -282,8 +302,9 @@ def _load_cases(where, meta, entry):
         for j, arg in enumerate(args):
             _check_arg(where, f"{key}.args[{j}]", arg, j, entry)
         for j in entry.diff_argnums + entry.batch_argnums:
-            if j >= len(args) or not isinstance(args[j], dict):
-                where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array")
+            if j >= len(args) or not _all_arrays(args[j]):
+                where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array "
+                           "or a pytree of arrays")
         seed = table.get("seed", i)
         if type(seed) is not int or seed < 0:
             where.fail(key + ".seed", "must be a non-negative integer")
@@ -294,11 +315,34 @@ def _load_cases(where, meta, entry):
     return tuple(cases)
 
 
+CONTAINER_KEYS = ("dict", "tuple", "list")
+
+
 def _check_arg(where, key, arg, index, entry):
+    """One argument's spec: a number, an array table, or a pytree table ({dict = {…}}, {tuple = […]},
+    {list = […]}) of them; inside a pytree a number is a Python scalar leaf."""
     if isinstance(arg, (bool, int, float)):
         return
+    if isinstance(arg, dict) and any(k in arg for k in CONTAINER_KEYS):
+        kinds = [k for k in CONTAINER_KEYS if k in arg]
+        if len(arg) != 1:
+            where.fail(key, f"a pytree table has one key ({', '.join(CONTAINER_KEYS)}), not {', '.join(sorted(arg))}")
+        inner = arg[kinds[0]]
+        if kinds[0] == "dict":
+            if not isinstance(inner, dict) or not inner:
+                where.fail(f"{key}.dict", "must be a non-empty table of specs")
+            for name, spec in inner.items():
+                _check_arg(where, f"{key}.dict.{name}", spec, index, entry)
+        else:
+            if not isinstance(inner, list) or not inner:
+                where.fail(f"{key}.{kinds[0]}", "must be a non-empty list of specs")
+            for j, spec in enumerate(inner):
+                _check_arg(where, f"{key}.{kinds[0]}[{j}]", spec, index, entry)
+        return
     if not isinstance(arg, dict):
-        where.fail(key, "must be a number or an array table ({values=…} or {shape=…})")
+        where.fail(key, "must be a number, an array table ({values=…} or {shape=…}) or a pytree table "
+                   "({dict=…}, {tuple=…}, {list=…})")
+    where.known(arg, ARRAY_KEYS, key + ".")
     if arg.get("dtype") not in ALLOWED_DTYPES:
         where.fail(key + ".dtype", f"unknown dtype {arg.get('dtype')!r}")
     if "values" in arg:
@@ -315,6 +359,16 @@ def _check_arg(where, key, arg, index, entry):
             where.fail(key + ".shape", "more than 2**24 elements")
     else:
         where.fail(key, "an array table needs `values` or `shape`")
+
+
+def _all_arrays(spec):
+    if not isinstance(spec, dict):
+        return False
+    for kind in CONTAINER_KEYS:
+        if kind in spec:
+            inner = spec[kind]
+            return all(_all_arrays(v) for v in (inner.values() if kind == "dict" else inner))
+    return True
 
 
 def _load_limits(where, meta):

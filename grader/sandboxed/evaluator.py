@@ -142,9 +142,10 @@ class _Runner:
         return None
 
     def _inputs(self, case, template, anchor):
-        np, inputs = self.np, self.inputs
+        inputs = self.inputs
         host = inputs.build_args(case)
-        x = {"args": [self._put(a) for a in host]}
+        put = lambda tree: inputs.tree_map(lambda leaf, _: self._put(leaf), tree)  # noqa: E731
+        x = {"args": [put(a) for a in host]}
         if template is not None:
             out = template["cotangent"]
         elif anchor is None:
@@ -152,10 +153,8 @@ class _Runner:
         else:
             out = self.jax.eval_shape(anchor.call, *x["args"])
         x["cotangent"] = self.jax.tree_util.tree_map(self._put, harness.cotangent_like(self.jax, inputs, case, out))
-        x["tangents"] = [self._put(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
-                         for i in self.diff]
-        x["batched"] = [self._put(inputs.build_batch(a)) if i in self.batch else x["args"][i]
-                        for i, a in enumerate(host)]
+        x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]
+        x["batched"] = [put(inputs.batch_like(a)) if i in self.batch else x["args"][i] for i, a in enumerate(host)]
         return x
 
     def case(self, case, programs):
@@ -265,5 +264,6 @@ class _Runner:
         """f on each row of the vmap batch, stacked: what vmap(f) must equal."""
         rows = []
         for k in range(len(self.inputs.BATCH_SCALES)):
-            rows.append(f(*[b[k] if i in self.batch else b for i, b in enumerate(x["batched"])]))
+            rows.append(f(*[self.jax.tree_util.tree_map(lambda leaf: leaf[k], b) if i in self.batch else b
+                            for i, b in enumerate(x["batched"])]))
         return self.jax.tree_util.tree_map(lambda *leaves: self.jnp.stack(leaves), *rows)

@@ -240,17 +240,16 @@ def cotangent_like(jax, inputs, case, out):
                                                for purpose, leaf in zip(purposes, leaves)])
 
 
-def structs(jax, jnp, signature):
+def structs(jax, jnp, inputs, signature):
     """The abstract arguments of a signature (inputs.signature): what exporting traces with."""
     scalar = {"bool": (jnp.bool_, False), "int": (jnp.int32, True), "float": (jnp.float32, True)}
-    described = []
-    for arg in signature:
+
+    def leaf(arg):
         if "scalar" in arg:
             dtype, weak = scalar[arg["scalar"]]
-            described.append(jax.ShapeDtypeStruct((), dtype, weak_type=weak))
-        else:
-            described.append(jax.ShapeDtypeStruct(tuple(arg["shape"]), jnp.dtype(arg["dtype"])))
-    return described
+            return jax.ShapeDtypeStruct((), dtype, weak_type=weak)
+        return jax.ShapeDtypeStruct(tuple(arg["shape"]), jnp.dtype(arg["dtype"]))
+    return [inputs.map_signature(leaf, arg) for arg in signature]
 
 
 class _CheckRunner:
@@ -297,31 +296,31 @@ class _CheckRunner:
 
     def _input_structs(self, signature):
         """The abstract inputs dict of a signature: args, cotangent, tangents, batched."""
-        args = structs(self._jax, self.jnp, signature)
+        args = structs(self._jax, self.jnp, self.inputs, signature)
         out = self.eval_shape(self.f, *args)
         batch = len(self.inputs.BATCH_SCALES)
+        like = self._jax.tree_util.tree_map
         return {"args": args,
-                "cotangent": self._jax.tree_util.tree_map(lambda o: self.struct(o.shape, o.dtype), out),
-                "tangents": [self.struct(args[i].shape, args[i].dtype) for i in self.diff],
-                "batched": [self.struct((batch,) + a.shape, a.dtype) if i in self.batch else a
-                            for i, a in enumerate(args)]}
+                "cotangent": like(lambda o: self.struct(o.shape, o.dtype), out),
+                "tangents": [like(lambda a: self.struct(a.shape, a.dtype), args[i]) for i in self.diff],
+                "batched": [like(lambda a: self.struct((batch,) + a.shape, a.dtype), arg) if i in self.batch else arg
+                            for i, arg in enumerate(args)]}
 
     def _inputs(self, case, check):
         """What `check` takes, on the device. Python scalars stay Python scalars, so that traced under
         jit they are weakly typed."""
-        np, inputs = self.np, self.inputs
+        inputs = self.inputs
         host = inputs.build_args(case)
-        x = {"args": [self._on_device(a) for a in host]}
+        put = lambda tree: inputs.tree_map(lambda leaf, _: self._on_device(leaf), tree)  # noqa: E731
+        x = {"args": [put(a) for a in host]}
         wanted = CHECK_INPUTS[check]
         if "cotangent" in wanted:
             out = self.eval_shape(self.f, *x["args"])
             x["cotangent"] = self._jax.tree_util.tree_map(self._on_device, cotangent_like(self._jax, inputs, case, out))
         if "tangents" in wanted:
-            x["tangents"] = [self._on_device(inputs.random_like(case, f"tangent{i}", np.shape(host[i]), host[i].dtype))
-                             for i in self.diff]
+            x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]
         if "batched" in wanted:
-            x["batched"] = [self._on_device(inputs.build_batch(a)) if i in self.batch else x["args"][i]
-                            for i, a in enumerate(host)]
+            x["batched"] = [put(inputs.batch_like(a)) if i in self.batch else x["args"][i] for i, a in enumerate(host)]
         return x
 
     def _program(self, check):

@@ -1,11 +1,14 @@
 """Arguments of a case, built deterministically from its spec (the same bytes inside and outside).
 
 A case's ``args`` list holds, per positional argument of the entry point, either a number (passed as a
-Python scalar: weakly typed, and traced when the function is jitted) or an array spec:
+Python scalar: weakly typed, and traced when the function is jitted), an array spec:
 
 - ``{"values": [...], "dtype": "float32"}`` — literal values (TOML's nan/inf included);
 - ``{"shape": [...], "dtype": "float32", "scale": 3.0, "specials": [...]}`` — seeded normal values times
-  ``scale``, whose first entries (in C order) are replaced by ``specials``.
+  ``scale``, whose first entries (in C order) are replaced by ``specials``;
+
+or a pytree of them: ``{"dict": {name: spec, ...}}``, ``{"tuple": [spec, ...]}`` or ``{"list": [...]}``.
+A leaf's seed purpose is its argument's (``arg0``), followed by its path (``arg0['w']``, ``arg1[0]``).
 """
 
 import zlib
@@ -23,15 +26,49 @@ def rng_for(case, purpose):
     return np.random.default_rng([int(case.get("seed", 0)), zlib.crc32(purpose.encode())])
 
 
+CONTAINERS = {"dict": dict, "tuple": tuple, "list": list}
+
+
+def tree_map(fn, tree, path=""):
+    """`fn(leaf, path)` over a pytree of dicts, tuples and lists (dicts in sorted key order, as JAX
+    flattens them), keeping its structure."""
+    if isinstance(tree, dict):
+        return {k: tree_map(fn, tree[k], f"{path}[{k!r}]") for k in sorted(tree)}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(tree_map(fn, v, f"{path}[{i}]") for i, v in enumerate(tree))
+    return fn(tree, path)
+
+
+def leaves(tree):
+    """A pytree's leaves in JAX's order."""
+    found = []
+    tree_map(lambda leaf, _: found.append(leaf), tree)
+    return found
+
+
 def build_arg(spec, case, index):
-    """One argument: a Python scalar, or a NumPy array of the spec's dtype."""
+    """One argument: a Python scalar, a NumPy array of the spec's dtype, or a pytree of them."""
+    return _map_spec(lambda leaf, path: _build_leaf(leaf, case, f"arg{index}{path}"), spec)
+
+
+def _map_spec(fn, spec, path=""):
+    for kind, container in CONTAINERS.items():
+        if isinstance(spec, dict) and kind in spec:
+            inner = spec[kind]
+            if kind == "dict":
+                return {k: _map_spec(fn, inner[k], f"{path}[{k!r}]") for k in sorted(inner)}
+            return container(_map_spec(fn, v, f"{path}[{i}]") for i, v in enumerate(inner))
+    return fn(spec, path)
+
+
+def _build_leaf(spec, case, purpose):
     if isinstance(spec, (bool, int, float)):
         return spec
     dtype = ALLOWED_DTYPES[spec["dtype"]]
     if "values" in spec:
         return np.asarray(spec["values"], dtype=np.float64).astype(dtype)
     shape = tuple(spec["shape"])
-    values = rng_for(case, f"arg{index}").standard_normal(shape) * float(spec.get("scale", 1.0))
+    values = rng_for(case, purpose).standard_normal(shape) * float(spec.get("scale", 1.0))
     flat = values.reshape(-1)
     specials = list(spec.get("specials", ()))[: flat.size]
     flat[: len(specials)] = specials
@@ -40,15 +77,38 @@ def build_arg(spec, case, index):
 
 def signature(case):
     """What exporting the entry point needs of a case, and nothing of its values: per argument, an
-    array's {"shape", "dtype"}, or {"scalar": "bool" | "int" | "float"} for a Python scalar."""
-    described = []
-    for spec in case["args"]:
+    array's {"shape", "dtype"}, {"scalar": "bool" | "int" | "float"} for a Python scalar, or a pytree
+    of them ({"dict": ...}, {"tuple": [...]}, {"list": [...]})."""
+    def leaf(spec, _):
         if isinstance(spec, (bool, int, float)):
-            described.append({"scalar": type(spec).__name__})
-        else:
-            shape = np.shape(spec["values"]) if "values" in spec else tuple(spec["shape"])
-            described.append({"shape": list(shape), "dtype": spec["dtype"]})
-    return described
+            return {"scalar": type(spec).__name__}
+        shape = np.shape(spec["values"]) if "values" in spec else tuple(spec["shape"])
+        return {"shape": list(shape), "dtype": spec["dtype"]}
+    return [_as_spec(_map_spec(leaf, spec)) for spec in case["args"]]
+
+
+def _as_spec(tree):
+    """A built pytree of leaf descriptions, written back as a spec ({"dict": ...} and so on)."""
+    if isinstance(tree, dict) and not ("shape" in tree or "scalar" in tree):
+        return {"dict": {k: _as_spec(v) for k, v in tree.items()}}
+    if isinstance(tree, (tuple, list)):
+        return {type(tree).__name__: [_as_spec(v) for v in tree]}
+    return tree
+
+
+def map_signature(fn, signature_arg):
+    """`fn(leaf description)` over one argument's signature, as a pytree."""
+    return _map_spec(lambda leaf, _: fn(leaf), signature_arg)
+
+
+def tangent_like(case, index, arg):
+    """Seeded tangent values for argument `index` (an array or a pytree of arrays), leaf by leaf."""
+    return tree_map(lambda leaf, path: random_like(case, f"tangent{index}{path}", np.shape(leaf), leaf.dtype), arg)
+
+
+def batch_like(arg):
+    """build_batch of every leaf of an argument."""
+    return tree_map(lambda leaf, _: build_batch(leaf), arg)
 
 
 def build_args(case):

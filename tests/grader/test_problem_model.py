@@ -3,6 +3,10 @@ derivatives, custom_vjp without JVP, pytree outputs compared by structure first.
 tests/problems/, out of the published catalogue, and validate like it: every example gets its folder's
 verdict."""
 
+import json
+import tomllib
+
+import jsonschema
 import pytest
 
 from grader import ProblemError, judge, load_problem, validate_problem
@@ -74,3 +78,32 @@ def test_a_check_that_cannot_apply_is_refused_when_the_package_loads(package, ed
     with pytest.raises(ProblemError) as raised:
         with_toml(PACKAGES / package, edit)
     assert str(raised.value) == f"{package}/problem.toml: {message}"
+
+
+EVERY_PACKAGE = sorted(p for p in (ROOT / "problems").iterdir() if p.is_dir()) + MODEL_PACKAGES
+
+
+@pytest.mark.parametrize("package", EVERY_PACKAGE, ids=[p.name for p in EVERY_PACKAGE])
+def test_every_problem_toml_follows_the_documented_schema(package):
+    schema = json.loads((ROOT / "docs" / "problem.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(tomllib.loads((package / "problem.toml").read_text()), schema)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("[limits]", "[tolerances.float32]\nrtol = 1e-3\n\n[limits]"),
+     "tolerances: unknown key; did you mean 'tolerance'?"),
+    (lambda t: t.replace("diff_argnums", "diff_args"), "entry.diff_args: unknown key; did you mean 'diff_argnums'?"),
+    (lambda t: t.replace('name = "worked-example"', 'name = "worked-example"\nsampel = true'),
+     "cases[0].sampel: unknown key; did you mean 'sample'?"),
+    (lambda t: t.replace('dtype = "float32" }]', 'dtype = "float32", sacle = 2.0 }]', 1),
+     "unknown key; did you mean 'scale'?"),
+])
+def test_unknown_keys_are_refused_with_the_closest_known_one(edit, message):
+    schema = json.loads((ROOT / "docs" / "problem.schema.json").read_text())
+    with pytest.raises(ProblemError) as raised:
+        with_toml(PACKAGES / "clip-gradient-vjp", edit)
+    assert message in str(raised.value)
+    edited = edit((PACKAGES / "clip-gradient-vjp" / "problem.toml").read_text())
+    with pytest.raises(jsonschema.ValidationError):  # the schema says the same
+        jsonschema.validate(tomllib.loads(edited), schema)

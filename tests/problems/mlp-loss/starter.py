@@ -1,0 +1,5 @@
+import jax.numpy as jnp
+
+
+def mlp_loss(params, x):
+    ...

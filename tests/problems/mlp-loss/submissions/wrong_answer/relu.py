@@ -1,0 +1,7 @@
+import jax
+import jax.numpy as jnp
+
+
+def mlp_loss(params, x):
+    hidden = jax.nn.relu(x @ params["w1"] + params["b1"])
+    return jnp.mean((hidden @ params["w2"]) ** 2)
