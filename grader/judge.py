@@ -212,26 +212,32 @@ class _Exports:
     the programs to `on_exported`; a frame of any other kind in this phase (but a module error) ends it:
     no values are sent and nothing is evaluated."""
 
-    def __init__(self, signatures, values, on_exported):
+    def __init__(self, signatures, values, on_exported, on_frame=None):
         self._reader = wire.StreamReader()
         self._signatures, self._values, self._on_exported = signatures, values, on_exported
+        self._on_frame = on_frame  # given the frames after the phase, as they arrive
         self.programs = {}   # (signature, program) -> bytes
         self.errors = {}     # (signature, program) -> the harness's error header
         self.consumed = 0    # frames of the stream the phase took, hello and exported included
         self.module_error = None
         self.fault = None
         self._bytes = 0
+        self._ended = False
 
     def __call__(self, chunk):
+        outcome = None
         for header, arrays in self._reader.feed(chunk):
+            if self._ended:
+                if self._on_frame is not None:
+                    self._on_frame(header, arrays)
+                continue
             self.consumed += 1
             outcome = self._take(header, arrays)
-            if outcome is not None:
-                return outcome
-        if self._reader.error is not None:
+            self._ended = outcome is not None
+        if self._reader.error is not None and not self._ended:
             self.fault = f"a malformed message ({self._reader.error})"
-            return b""
-        return None
+            self._ended, outcome = True, b""
+        return outcome
 
     def _take(self, header, arrays):
         kind = header.get("type")
@@ -272,10 +278,13 @@ class _Exports:
             for (sig, name), data in self.programs.items())
 
 
-def run_sandboxes(problem, cases, source, *, limits, device, pool=None, compile_cache="ro"):
+def run_sandboxes(problem, cases, source, *, limits, device, pool=None, compile_cache="ro", on_frame=None):
     """Judge `source` on `cases` in two sandboxes: the submission's, and the evaluator of its exported
     programs (taken from `pool` where given, else started now; the evaluator is started first, so it is
-    warm by the time the programs arrive). Returns `Runs`. Only the reference may pass "rw"."""
+    warm by the time the programs arrive). Returns `Runs`. Only the reference may pass "rw".
+
+    `on_frame(role, exports, header, arrays)`, if given, sees each frame of the eager checks ("harness")
+    and of the evaluator as it arrives."""
     started = time.monotonic()
     if pool is not None:
         evaluator = pool.take("evaluator", limits=limits, device=device)
@@ -291,17 +300,25 @@ def run_sandboxes(problem, cases, source, *, limits, device, pool=None, compile_
     evaluated = {}
 
     def evaluate(exports):
+        reader = wire.StreamReader()
+
+        def frames(chunk):
+            for header, arrays in reader.feed(chunk):
+                on_frame("evaluator", exports, header, arrays)
+
         def run():
             try:
-                evaluated["run"] = evaluator.run(exports.evaluator_input(job), limits)
+                evaluated["run"] = evaluator.run(exports.evaluator_input(job), limits,
+                                                 on_result=frames if on_frame else None)
             except BaseException as error:  # said again on the judging thread
                 evaluated["error"] = error
         evaluated["thread"] = threading.Thread(target=run, name="evaluator", daemon=True)
         evaluated["thread"].start()
 
-    exports = _Exports(signatures, values, evaluate)
+    exports = _Exports(signatures, values, evaluate,
+                       on_frame=(lambda header, arrays: on_frame("harness", exports, header, arrays)) if on_frame else None)
     try:
-        run = submission.run(first, limits, more_input=exports)
+        run = submission.run(first, limits, on_result=exports, hold_stdin=True)
     finally:
         if "thread" in evaluated:
             evaluated["thread"].join()
@@ -328,12 +345,14 @@ def _default_cache():
     return _default_caches.setdefault(directory, ExpectedCache(directory))
 
 
-def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None, pool=None):
+def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None, pool=None, on_check=None):
     """Judge `source` (bytes or str) against `problem` on `device` ("cpu" or "gpu"); returns the report.
 
     The report is a JSON-able dict; `report["verdict"]` is a `Verdict` name. `limits` overrides the
-    problem's sandbox limits (tests lower them for speed). `pool` (a `SandboxPool`) supplies a sandbox
-    started ahead of need; without one a sandbox is started for this submission.
+    problem's sandbox limits (tests lower them for speed). `pool` (a `SandboxPool`) supplies sandboxes
+    started ahead of need; without one they are started for this submission. `on_check`, if given, is
+    called (from the judge's threads) with {case, sample, check, transform, status, verdict, trusted}
+    of each check as soon as it is decided, before the report; the report is what counts.
     """
     started = time.monotonic()
     cache = cache or _default_cache()
@@ -350,7 +369,8 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
         return _finish(base, Verdict.COMPILATION_ERROR, rejected, started)
     try:
         expected = cache.expected(problem, device)
-        runs = run_sandboxes(problem, cases, source, limits=limits, device=device, pool=pool)
+        live = _Live(problem, cases, expected, device, base, on_check) if on_check else None
+        runs = run_sandboxes(problem, cases, source, limits=limits, device=device, pool=pool, on_frame=live)
     except (ReferenceFailure, sandbox.SandboxUnavailable) as error:
         log.exception("judge fault on problem %s", problem.slug)
         return _finish(base, Verdict.INTERNAL_ERROR, f"The judge failed, not your code: {error}", started)
@@ -380,12 +400,84 @@ def _finish(report, verdict, summary, started, **extra):
     return report
 
 
+def _exported_error(exports, signature, check, transform, witness=False):
+    """The harness's own error for the program behind a jit check (`witness`: behind its witness, the
+    anchor), which stands in for what the evaluator says of that program: the submission's own words,
+    which can only fail a check."""
+    if witness or transform == "grad_of_jit":
+        program = "anchor"
+    elif (signature, "fused") in exports.programs or (signature, "fused") in exports.errors:
+        program = "fused"
+    else:
+        program = f"{check}/{transform}"
+    return exports.errors.get((signature, program))
+
+
+class _Live:
+    """Each check's outcome as soon as its frames are in, for `judge`'s `on_check`: the check, its status,
+    verdict and whether it is trusted, never a message (the report, once the judgement is done, is what
+    counts and says why). Called from both sandboxes' readers."""
+
+    FIELDS = ("case", "sample", "check", "transform", "status", "verdict", "trusted")
+
+    def __init__(self, problem, cases, expected, device, base, on_check):
+        self.assessment = _Assessment(problem, cases, None, expected, device, dict(base), time.monotonic())
+        self.problem, self.on_check = problem, on_check
+        self.cases = {c.name: c for c in cases}
+        self.signature_of = self.assessment._signatures()
+        self.eager = iter([(c.name, check, transform) for c in cases
+                           for check, transform in problem.checks if transform == "eager"])
+        self.in_order = True
+        self.got, self.witnesses, self.decided = {}, {}, set()
+        self.lock = threading.Lock()
+
+    def __call__(self, role, exports, header, arrays):
+        with self.lock:
+            try:
+                self._frame(role, exports, header, arrays)
+            except Exception:  # progress must never cost a verdict
+                log.exception("live progress of a check")
+
+    def _frame(self, role, exports, header, arrays):
+        kind = header.get("type")
+        key = (header.get("case"), header.get("check"), header.get("transform"))
+        case = self.cases.get(key[0])
+        if case is None or kind not in ("check", "witness"):
+            return
+        if role == "harness":
+            if kind != "check" or not self.in_order or key != next(self.eager, None):
+                self.in_order = False  # the report will say what was wrong with the stream
+                return
+            self.got[key] = (header, arrays)
+        elif key[1:] in self.problem.checks and key[2] != "eager":
+            signature = self.signature_of[case.name]
+            error = _exported_error(exports, signature, key[1], key[2], witness=kind == "witness")
+            found = (error, []) if error is not None else (header, arrays)
+            (self.got if kind == "check" else self.witnesses)[key] = found
+        else:
+            return
+        for ready in (key, (key[0], "jvp", "jit")):
+            self._decide(case, ready)
+
+    def _decide(self, case, key):
+        if key in self.decided or key not in self.got:
+            return
+        header, _ = self.got[key]
+        if header.get("status") == "ok" and key[2] != "eager":
+            witness = (key[0], "vjp", "jit") if key[1:] == ("jvp", "jit") else key
+            if witness[1:] in evaluator_module.WITNESSES and witness not in self.witnesses:
+                return  # decided once its witness is in
+        entry = self.assessment._check(case, key[1], key[2], self.got, self.witnesses, None, None, True)
+        self.decided.add(key)
+        self.on_check({field: entry[field] for field in self.FIELDS})
+
+
 class _Assessment:
     """Turns one judgement's two runs into a report: what ran, what matched, and the verdict."""
 
     def __init__(self, problem, cases, runs, expected, device, base, started):
         self.problem, self.cases, self.runs, self.expected = problem, cases, runs, expected
-        self.run = runs.harness
+        self.run = runs.harness if runs is not None else None
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
@@ -490,17 +582,15 @@ class _Assessment:
                 witnesses[key] = (header, arrays)
         signature_of = self._signatures()
         for case in self.cases:
-            signature = signature_of[case.name]
-            fused = (signature, "fused") in exports.programs or (signature, "fused") in exports.errors
-            for check, transform in [(c, t) for c, t in self.problem.checks if t != "eager"]:
-                program = "anchor" if transform == "grad_of_jit" else ("fused" if fused else f"{check}/{transform}")
-                error = exports.errors.get((signature, program))
+            for check, transform in self.problem.checks:
+                if transform == "eager":
+                    continue
+                error = _exported_error(exports, signature_of[case.name], check, transform)
                 if error is not None:
                     got[(case.name, check, transform)] = (error, [])
-            anchor_error = exports.errors.get((signature, "anchor"))
-            for check, transform in evaluator_module.WITNESSES:
-                if anchor_error is not None:
-                    witnesses[(case.name, check, transform)] = (anchor_error, [])
+                error = _exported_error(exports, signature_of[case.name], check, transform, witness=True)
+                if error is not None and (check, transform) in evaluator_module.WITNESSES:
+                    witnesses[(case.name, check, transform)] = (error, [])
         return got, witnesses, any(h.get("type") == "done" for h, _ in frames)
 
     def _signatures(self):

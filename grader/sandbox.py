@@ -231,19 +231,19 @@ class OneJob:
     A subclass has `limits`, `_result_read`, `_cgroup`, `discard()`, and `_process()`: what `_collect`
     drives (streams, alive, kill, reap)."""
 
-    def run(self, stdin_bytes, limits=None, more_input=None):
+    def run(self, stdin_bytes, limits=None, on_result=None, hold_stdin=False):
         """Send `stdin_bytes` (the job); collect; clean up.
 
         `limits` may tighten wall time, CPU time and memory for this job; the other limits are the ones
-        the sandbox was started with. `more_input`, if given, is called with each chunk of the result
-        stream as it arrives; once it returns bytes, they are written after `stdin_bytes` and standard
-        input is closed (until then it stays open)."""
+        the sandbox was started with. `on_result`, if given, is called with each chunk of the result
+        stream as it arrives. With `hold_stdin`, standard input stays open after `stdin_bytes` until
+        `on_result` first returns bytes, which are written after them before it is closed."""
         limits = limits or self.limits
         if self._cgroup is not None:
             self._cgroup.set_memory(limits.memory_mb << 20)
         try:
             run = _collect(self._process(), self._result_read, stdin_bytes, limits,
-                           time.monotonic(), self._cgroup, more_input)
+                           time.monotonic(), self._cgroup, on_result, hold_stdin)
         finally:
             oom = self._cgroup.oom_killed() if self._cgroup is not None else False
             self.discard()
@@ -345,7 +345,7 @@ class _BwrapProcess:
         return ended
 
 
-def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, more_input=None):
+def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, on_result=None, hold_stdin=False):
     limit_at, backstop = started + limits.wall_time_s, started + limits.wall_time_s * WALL_BACKSTOP
     # A sandbox started ahead of need has already spent CPU on `import jax`; only the job's counts.
     cpu_before = cgroup.cpu_seconds() if cgroup is not None else 0.0
@@ -393,7 +393,7 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, more_input
                 if not pending_input:
                     selector.unregister(proc.stdin)
                     writing = False
-                    if more_input is None:
+                    if not hold_stdin:
                         proc.stdin.close()
                 continue
             fd = key.fd
@@ -406,8 +406,8 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, more_input
                 result += chunk
                 if len(result) > limits.result_bytes:
                     flags["result_exceeded"] = True
-                elif more_input is not None and (more := more_input(chunk)) is not None:
-                    more_input = None
+                elif on_result is not None and (more := on_result(chunk)) is not None and hold_stdin:
+                    hold_stdin = False
                     pending_input = memoryview(bytes(pending_input) + more)
                     if not pending_input:
                         proc.stdin.close()

@@ -150,11 +150,10 @@ class _ReplayedSandbox:
     def __init__(self, run, stream):
         self.run_, self.stream = run, stream
 
-    def run(self, stdin_bytes, limits=None, more_input=None):
-        if more_input is not None:
+    def run(self, stdin_bytes, limits=None, on_result=None, hold_stdin=False):
+        if on_result is not None:
             for start in range(0, len(self.stream), 97):
-                if more_input(self.stream[start:start + 97]) is not None:
-                    break
+                on_result(self.stream[start:start + 97])
         return dataclasses.replace(self.run_, result_stream=self.stream)
 
     def discard(self):
@@ -206,3 +205,14 @@ def test_the_judge_reports_on_any_stream(clip_problem, cache, reference_stream, 
     assert isinstance(report["summary"], str)
     json.dumps(report)
 
+
+
+def test_each_check_is_reported_live_as_the_report_then_says(clip_problem, cache):
+    plain = (CLIP / "submissions" / "wrong_answer" / "plain_clip.py").read_bytes()
+    seen = []
+    report = judge(clip_problem, plain, cache=cache, limits=ATTACK_LIMITS, on_check=seen.append)
+    final = {(c["case"], c["check"], c["transform"]): (c["status"], c["verdict"], c["trusted"]) for c in report["checks"]}
+    live = {(c["case"], c["check"], c["transform"]): (c["status"], c["verdict"], c["trusted"]) for c in seen}
+    assert len(seen) == len(live) == len(final) == 169 and live == final
+    assert all(set(c) == {"case", "sample", "check", "transform", "status", "verdict", "trusted"} for c in seen)
+    assert {c["status"] for c in seen} == {"passed", "wrong"}
