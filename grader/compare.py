@@ -2,7 +2,8 @@
 
 A pure function of (expected, got, tolerance), in the manner of DMOJ's float checkers, with the NaN policy
 spelled out: NaN must be NaN in exactly the same places, ±inf must match exactly, and finite values must
-satisfy ``|got - expected| <= atol + rtol * |expected|``, computed in float64.
+satisfy ``|got - expected| <= atol + rtol * |expected|`` (or, in "norm" mode, ``<= atol + rtol *
+max|expected|``), computed in float64.
 """
 
 import dataclasses
@@ -14,6 +15,9 @@ import numpy as np
 class Tolerance:
     rtol: float = 0.0
     atol: float = 0.0
+    # "elementwise": |got - expected| <= atol + rtol * |expected| at every entry; "norm": the largest error
+    # against atol + rtol * max|expected|, for results whose entries span orders of magnitude.
+    mode: str = "elementwise"
 
 
 # Per dtype: bfloat16 is not float32 (8 mantissa bits against 24), so it gets its own, looser bound.
@@ -58,10 +62,12 @@ def compare_array(expected, got, tolerances=DEFAULT_TOLERANCES):
     finite = ~(e_nan | e_inf)
     with np.errstate(invalid="ignore", over="ignore"):
         error = np.abs(g - e)  # inf - inf where got is infinite: NaN, caught by `bad` below
-        bad = finite & ~(error <= tol.atol + tol.rtol * np.abs(e))
+        scale = np.max(np.abs(e[finite]), initial=0.0) if tol.mode == "norm" else np.abs(e)
+        bad = finite & ~(error <= tol.atol + tol.rtol * scale)
     if bad.any():
         worst = float(np.max(error[bad]))
-        return _first(bad, f"values differ (largest error {worst:.3g}, tolerance rtol={tol.rtol:g} "
+        relative = "rtol (of max|expected|)" if tol.mode == "norm" else "rtol"
+        return _first(bad, f"values differ (largest error {worst:.3g}, tolerance {relative}={tol.rtol:g} "
                            f"atol={tol.atol:g})")
     return None
 

@@ -741,7 +741,7 @@ class _Assessment:
         backward = [as64(v) * as64(t) for v, t in zip(vjp, tangents)]
         left, right = sum(f.sum() for f in forward), sum(b.sum() for b in backward)
         coarsest = max(tangent_outs + list(vjp), key=lambda a: float(ml_dtypes.finfo(a.dtype).eps)).dtype
-        tolerance = self.problem.tolerances.get(coarsest.name)
+        tolerance = self.problem.tolerances_for("jvp").get(coarsest.name)
         rtol = max(tolerance.rtol if tolerance else 0.0, 8 * float(ml_dtypes.finfo(coarsest).eps))
         atol = tolerance.atol if tolerance else 0.0
         bound = (rtol * sum(np.abs(t).sum() for t in forward + backward)
@@ -764,7 +764,7 @@ class _Assessment:
             label = f"output{path}: " if len(expected) > 1 else ""
             if where != self.platform:
                 return f"{label}a {where} value, not a jax.Array on {self.platform}", hints.PLACEMENT_HINT
-            mismatch = compare_array(want, have, self.problem.tolerances)
+            mismatch = compare_array(want, have, self.problem.tolerances_for(key[1]))
             if mismatch:
                 at = ""
                 if mismatch.index is not None and have.shape == want.shape and have.size:

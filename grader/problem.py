@@ -77,7 +77,7 @@ class Problem:
     device: str
     entry: EntryPoint
     limits: Limits
-    tolerances: dict
+    tolerances: dict        # dtype name -> Tolerance, for every check
     wrong_answer_hints: dict
     cases: tuple[Case, ...]
     checks: tuple          # (check, transform) pairs, in the registry's order (harness.CHECKS)
@@ -86,6 +86,11 @@ class Problem:
     reference: bytes
     examples: tuple[ExampleSubmission, ...]
     files: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    check_tolerances: dict = dataclasses.field(default_factory=dict)  # check -> {dtype name -> Tolerance}
+
+    def tolerances_for(self, check):
+        """dtype name -> Tolerance of `check`: its own where the package sets one, else the problem's."""
+        return {**self.tolerances, **self.check_tolerances.get(check, {})}
 
     @property
     def sample_cases(self):
@@ -159,17 +164,13 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     checks = _load_checks(where, meta, entry)
     cases = _load_cases(where, meta, entry)
     limits = _load_limits(where, meta)
-    tolerances = dict(DEFAULT_TOLERANCES)
-    for dtype, spec in where.table(meta, "tolerance").items():
-        if dtype not in ALLOWED_DTYPES:
-            raise ProblemError(f"{where.file}: tolerance.{dtype}: unknown dtype")
-        tolerances[dtype] = Tolerance(rtol=float(spec.get("rtol", 0.0)), atol=float(spec.get("atol", 0.0)))
+    tolerances, check_tolerances = _load_tolerances(where, meta, checks)
     wa_hints = where.table(meta, "wrong_answer_hints")
     text = _TextFiles(files, origin)
     return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
-        device=device, entry=entry, limits=limits, tolerances=tolerances,
+        device=device, entry=entry, limits=limits, tolerances=tolerances, check_tolerances=check_tolerances,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
         statement=text.get("statement.md"), starter=text.get("starter.py"),
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
@@ -369,6 +370,45 @@ def _all_arrays(spec):
             inner = spec[kind]
             return all(_all_arrays(v) for v in (inner.values() if kind == "dict" else inner))
     return True
+
+
+def _load_tolerances(where, meta, checks):
+    """[tolerance.<dtype>] for every check, and [tolerance.<check>.<dtype>] for one; each with rtol, atol and
+    mode ("elementwise", the default, or "norm")."""
+    names = tuple(dict.fromkeys(c for c, _ in CHECKS))
+    tolerances, per_check = dict(DEFAULT_TOLERANCES), {}
+
+    def one(key, spec):
+        if not isinstance(spec, dict):
+            where.fail(key, "must be a table of rtol, atol and mode")
+        where.known(spec, ("rtol", "atol", "mode"), key + ".")
+        values = {}
+        for bound in ("rtol", "atol"):
+            value = spec.get(bound, 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                where.fail(f"{key}.{bound}", "must be a non-negative number")
+            values[bound] = float(value)
+        mode = spec.get("mode", "elementwise")
+        if mode not in ("elementwise", "norm"):
+            where.fail(f"{key}.mode", "must be 'elementwise' or 'norm'")
+        return Tolerance(mode=mode, **values)
+
+    for name, spec in where.table(meta, "tolerance").items():
+        if name in ALLOWED_DTYPES:
+            tolerances[name] = one(f"tolerance.{name}", spec)
+        elif name in names:
+            if name not in {c for c, _ in checks}:
+                where.fail(f"tolerance.{name}", "a tolerance for a check the problem does not run")
+            if not isinstance(spec, dict):
+                where.fail(f"tolerance.{name}", "must be a table of dtypes")
+            for dtype, inner in spec.items():
+                if dtype not in ALLOWED_DTYPES:
+                    where.fail(f"tolerance.{name}.{dtype}", "unknown dtype")
+                per_check.setdefault(name, {})[dtype] = one(f"tolerance.{name}.{dtype}", inner)
+        else:
+            close = difflib.get_close_matches(name, list(ALLOWED_DTYPES) + list(names), n=1)
+            where.fail(f"tolerance.{name}", "neither a dtype nor a check" + (f"; did you mean {close[0]!r}?" if close else ""))
+    return tolerances, per_check
 
 
 def _load_limits(where, meta):

@@ -58,3 +58,15 @@ def test_explicit_tolerance(rtol, atol, ok):
     tolerances = {"float32": Tolerance(rtol=rtol, atol=atol)}
     result = compare_array(np.array([1.0], np.float32), np.array([1.05], np.float32), tolerances)
     assert (result is None) is ok
+
+
+def test_norm_mode_holds_every_entry_to_the_largest_expected():
+    expected = np.array([1e3, 1e-3, -5.0], np.float32)
+    got = np.array([1e3, 2e-3, -5.0], np.float32)
+    elementwise = Tolerance(rtol=1e-5, atol=0.0)
+    assert compare_array(expected, got, {"float32": elementwise}) is not None  # 1e-3 off a 1e-3 entry
+    norm = Tolerance(rtol=1e-5, atol=0.0, mode="norm")
+    assert compare_array(expected, got, {"float32": norm}) is None  # 1e-3 <= 1e-5 * 1e3
+    far = np.array([1e3, 0.5, -5.0], np.float32)
+    mismatch = compare_array(expected, far, {"float32": norm})
+    assert mismatch.index == (1,) and "rtol (of max|expected|)=1e-05" in mismatch.reason

@@ -107,3 +107,18 @@ def test_unknown_keys_are_refused_with_the_closest_known_one(edit, message):
     edited = edit((PACKAGES / "clip-gradient-vjp" / "problem.toml").read_text())
     with pytest.raises(jsonschema.ValidationError):  # the schema says the same
         jsonschema.validate(tomllib.loads(edited), schema)
+
+
+def test_a_check_may_have_its_own_tolerance():
+    problem = with_toml(PACKAGES / "mean-and-variance", lambda t: t.replace(
+        "[[cases]]", '[tolerance.grad.float32]\nrtol = 1e-3\natol = 1e-4\nmode = "norm"\n\n[[cases]]', 1))
+    grad, value = problem.tolerances_for("grad")["float32"], problem.tolerances_for("value")["float32"]
+    assert (grad.rtol, grad.atol, grad.mode) == (1e-3, 1e-4, "norm")
+    assert (value.rtol, value.atol, value.mode) == (1e-5, 1e-6, "elementwise")
+    assert problem.tolerances_for("grad")["bfloat16"] == problem.tolerances["bfloat16"]
+    with pytest.raises(ProblemError, match="tolerance.grad.float32.mode: must be 'elementwise' or 'norm'"):
+        with_toml(PACKAGES / "mean-and-variance", lambda t: t.replace(
+            "[[cases]]", '[tolerance.grad.float32]\nmode = "relative"\n\n[[cases]]', 1))
+    with pytest.raises(ProblemError, match="tolerance.gradd: neither a dtype nor a check; did you mean 'grad'"):
+        with_toml(PACKAGES / "mean-and-variance", lambda t: t.replace(
+            "[[cases]]", '[tolerance.gradd.float32]\nrtol = 1.0\n\n[[cases]]', 1))
