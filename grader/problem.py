@@ -31,9 +31,11 @@ MAX_SOURCE_BYTES = 64 * 1024
 
 TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
                   "tolerance", "wrong_answer_hints", "cases")
-ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums")
+ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
 CASE_KEYS = ("name", "sample", "description", "seed", "args")
 ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials")
+KEY_KEYS = ("key", "impl")
+KEY_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
 
 
 class ProblemError(ValueError):
@@ -46,6 +48,7 @@ class EntryPoint:
     signature: str
     diff_argnums: tuple[int, ...]
     batch_argnums: tuple[int, ...]
+    static_argnums: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,9 +248,14 @@ def _load_entry(where, meta):
     name = where.string(table, "name", "entry.")
     if not name.isidentifier() or keyword.iskeyword(name):
         where.fail("entry.name", f"{name!r} is not a Python identifier")
-    return EntryPoint(name=name, signature=table.get("signature", f"{name}(...)"),
-                      diff_argnums=where.ints(table, "diff_argnums", "entry."),
-                      batch_argnums=where.ints(table, "batch_argnums", "entry."))
+    entry = EntryPoint(name=name, signature=table.get("signature", f"{name}(...)"),
+                       diff_argnums=where.ints(table, "diff_argnums", "entry."),
+                       batch_argnums=where.ints(table, "batch_argnums", "entry."),
+                       static_argnums=where.ints(table, "static_argnums", "entry."))
+    for j in entry.static_argnums:
+        if j in entry.diff_argnums + entry.batch_argnums:
+            where.fail("entry.static_argnums", f"argument {j} is static, so it can be neither differentiated nor batched")
+    return entry
 
 
 def _load_checks(where, meta, entry):
@@ -300,8 +308,13 @@ def _load_cases(where, meta, entry):
         args = table.get("args")
         if not isinstance(args, list) or not args:
             where.fail(key + ".args", "required, a non-empty list")
+        for j in entry.static_argnums:
+            if j >= len(args) or not _plain(args[j]):
+                where.fail(f"{key}.args[{j}]", "a static argument is a number, a string, a boolean or a list of them")
+        args = [{"static": arg} if j in entry.static_argnums else arg for j, arg in enumerate(args)]
         for j, arg in enumerate(args):
-            _check_arg(where, f"{key}.args[{j}]", arg, j, entry)
+            if j not in entry.static_argnums:
+                _check_arg(where, f"{key}.args[{j}]", arg, j, entry)
         for j in entry.diff_argnums + entry.batch_argnums:
             if j >= len(args) or not _all_arrays(args[j]):
                 where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array "
@@ -341,8 +354,15 @@ def _check_arg(where, key, arg, index, entry):
                 _check_arg(where, f"{key}.{kinds[0]}[{j}]", spec, index, entry)
         return
     if not isinstance(arg, dict):
-        where.fail(key, "must be a number, an array table ({values=…} or {shape=…}) or a pytree table "
-                   "({dict=…}, {tuple=…}, {list=…})")
+        where.fail(key, "must be a number, an array table ({values=…} or {shape=…}), a key ({key=…}) or a "
+                   "pytree table ({dict=…}, {tuple=…}, {list=…})")
+    if "key" in arg:
+        where.known(arg, KEY_KEYS, key + ".")
+        if type(arg["key"]) is not int or not 0 <= arg["key"] < 1 << 32:
+            where.fail(key + ".key", "a key's seed is an integer in [0, 2**32)")
+        if arg.get("impl", "threefry2x32") not in KEY_IMPLS:
+            where.fail(key + ".impl", f"must be one of {', '.join(KEY_IMPLS)}")
+        return
     where.known(arg, ARRAY_KEYS, key + ".")
     if arg.get("dtype") not in ALLOWED_DTYPES:
         where.fail(key + ".dtype", f"unknown dtype {arg.get('dtype')!r}")
@@ -362,8 +382,14 @@ def _check_arg(where, key, arg, index, entry):
         where.fail(key, "an array table needs `values` or `shape`")
 
 
+def _plain(value):
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (bool, int, float, str))
+
+
 def _all_arrays(spec):
-    if not isinstance(spec, dict):
+    if not isinstance(spec, dict) or "key" in spec or "static" in spec:
         return False
     for kind in CONTAINER_KEYS:
         if kind in spec:

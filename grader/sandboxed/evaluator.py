@@ -143,9 +143,10 @@ class _Runner:
 
     def _inputs(self, case, template, anchor):
         inputs = self.inputs
-        host = inputs.build_args(case)
+        host = inputs.build_args(case, harness.make_key(self.jax))
         put = lambda tree: inputs.tree_map(lambda leaf, _: self._put(leaf), tree)  # noqa: E731
-        x = {"args": [put(a) for a in host]}
+        # A static argument is part of the programs; its place in their arguments is None.
+        x = {"args": [None if inputs.is_static(spec) else put(a) for spec, a in zip(case["args"], host)]}
         if template is not None:
             out = template["cotangent"]
         elif anchor is None:

@@ -211,9 +211,14 @@ def _syntax_message(error):
 def describe_outputs(jax, np, outputs):
     """(header fields, arrays) of a check's outputs: each leaf's placement and path, the tree's structure."""
     with_paths, tree = jax.tree_util.tree_flatten_with_path(outputs)
+
+    def data(leaf):  # a typed key goes as its key data (uint32), which is what it holds
+        if jax.dtypes.issubdtype(getattr(leaf, "dtype", None), jax.dtypes.prng_key):
+            return np.asarray(jax.random.key_data(leaf))
+        return np.asarray(leaf)
     return ({"placement": [_placement(jax, leaf) for _, leaf in with_paths], "structure": str(tree),
              "paths": [jax.tree_util.keystr(path) for path, _ in with_paths]},
-            [np.asarray(leaf) for _, leaf in with_paths])
+            [data(leaf) for _, leaf in with_paths])
 
 
 def _placement(jax, leaf):
@@ -248,8 +253,29 @@ def structs(jax, jnp, inputs, signature):
         if "scalar" in arg:
             dtype, weak = scalar[arg["scalar"]]
             return jax.ShapeDtypeStruct((), dtype, weak_type=weak)
+        if "static" in arg:
+            return None  # no leaf: the value is closed over (`with_statics`), as jax.jit's static args are
+        if "key" in arg:
+            return jax.eval_shape(lambda: jax.random.key(0, impl=arg["key"]))
         return jax.ShapeDtypeStruct(tuple(arg["shape"]), jnp.dtype(arg["dtype"]))
     return [inputs.map_signature(leaf, arg) for arg in signature]
+
+
+def with_statics(f, signature):
+    """f with its static arguments (those of `signature`) filled in: called with None in their places."""
+    from . import inputs
+    statics = {i: inputs.static_value(arg["static"]) for i, arg in enumerate(signature)
+               if isinstance(arg, dict) and "static" in arg}
+    if not statics:
+        return f
+
+    def called(*args):
+        return f(*[statics[i] if i in statics else a for i, a in enumerate(args)])
+    return called
+
+
+def make_key(jax):
+    return lambda seed, impl: jax.random.key(seed, impl=impl)
 
 
 class _CheckRunner:
@@ -287,17 +313,17 @@ class _CheckRunner:
             return f(*full)
         return g
 
-    def _vjp(self, args, cotangent):
-        _, pullback = self.vjp(self._partial(self.f, args), *[args[i] for i in self.diff])
+    def _vjp(self, f, args, cotangent):
+        _, pullback = self.vjp(self._partial(f, args), *[args[i] for i in self.diff])
         return pullback(cotangent)
 
-    def _jvp(self, args, tangents):
-        return self.jvp(self._partial(self.f, args), tuple(args[i] for i in self.diff), tuple(tangents))
+    def _jvp(self, f, args, tangents):
+        return self.jvp(self._partial(f, args), tuple(args[i] for i in self.diff), tuple(tangents))
 
     def _input_structs(self, signature):
         """The abstract inputs dict of a signature: args, cotangent, tangents, batched."""
         args = structs(self._jax, self.jnp, self.inputs, signature)
-        out = self.eval_shape(self.f, *args)
+        out = self.eval_shape(with_statics(self.f, signature), *args)
         batch = len(self.inputs.BATCH_SCALES)
         like = self._jax.tree_util.tree_map
         return {"args": args,
@@ -310,12 +336,12 @@ class _CheckRunner:
         """What `check` takes, on the device. Python scalars stay Python scalars, so that traced under
         jit they are weakly typed."""
         inputs = self.inputs
-        host = inputs.build_args(case)
+        host = inputs.build_args(case, make_key(self._jax))
         put = lambda tree: inputs.tree_map(lambda leaf, _: self._on_device(leaf), tree)  # noqa: E731
-        x = {"args": [put(a) for a in host]}
+        x = {"args": [None if inputs.is_static(spec) else put(a) for spec, a in zip(case["args"], host)]}
         wanted = CHECK_INPUTS[check]
         if "cotangent" in wanted:
-            out = self.eval_shape(self.f, *x["args"])
+            out = self.eval_shape(with_statics(self.f, inputs.signature(case)), *x["args"])
             x["cotangent"] = self._jax.tree_util.tree_map(self._on_device, cotangent_like(self._jax, inputs, case, out))
         if "tangents" in wanted:
             x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]
@@ -323,9 +349,9 @@ class _CheckRunner:
             x["batched"] = [put(inputs.batch_like(a)) if i in self.batch else x["args"][i] for i, a in enumerate(host)]
         return x
 
-    def _program(self, check):
+    def _program(self, check, f=None):
         """The computation of one check, as a function of the inputs dict (eager, or inside jit)."""
-        f = self.f
+        f = f or self.f
 
         def vmapped(fn, x):
             in_axes = tuple(0 if i in self.batch else None for i in range(len(x["batched"])))
@@ -334,15 +360,15 @@ class _CheckRunner:
         return {
             "value": lambda x: f(*x["args"]),
             "grad": lambda x: self._grad_of_sum(f)(*x["args"]),
-            "vjp": lambda x: self._vjp(x["args"], x["cotangent"]),
-            "jvp": lambda x: self._jvp(x["args"], x["tangents"]),
+            "vjp": lambda x: self._vjp(f, x["args"], x["cotangent"]),
+            "jvp": lambda x: self._jvp(f, x["args"], x["tangents"]),
             "vmap": lambda x: vmapped(f, x),
             "vmap_grad": lambda x: vmapped(self._grad_of_sum(f), x),
         }[check]
 
     def run(self, case, check):
         """An eager check on a case's values."""
-        return self._program(check)(self._inputs(case, check))
+        return self._program(check, with_statics(self.f, self.inputs.signature(case)))(self._inputs(case, check))
 
     def export(self, export, signature):
         """[(program name, serialized bytes or the exception)] for one signature: the fused program and
@@ -351,14 +377,15 @@ class _CheckRunner:
             x = self._input_structs(signature)
         except BaseException as error:
             return [(name, error) for name in ("anchor",) + tuple(f"{c}/{t}" for c, t in self.jit_checks)]
-        exported = [("anchor", self._export(export, self.f, x["args"], vjp_order=self.vjp_order))]
+        f = with_statics(self.f, signature)
+        exported = [("anchor", self._export(export, f, x["args"], vjp_order=self.vjp_order))]
 
         def fused(x):
-            return {f"{c}/{t}": self._program(c)(x) for c, t in self.jit_checks}
+            return {f"{c}/{t}": self._program(c, f)(x) for c, t in self.jit_checks}
         program = self._export(export, fused, [x])
         if not isinstance(program, BaseException):
             return [("fused", program)] + exported
-        return exported + [(f"{c}/{t}", self._export(export, self._program(c), [x])) for c, t in self.jit_checks]
+        return exported + [(f"{c}/{t}", self._export(export, self._program(c, f), [x])) for c, t in self.jit_checks]
 
     def _export(self, export, fn, args, vjp_order=0):
         try:

@@ -9,6 +9,10 @@ Python scalar: weakly typed, and traced when the function is jitted), an array s
 
 or a pytree of them: ``{"dict": {name: spec, ...}}``, ``{"tuple": [spec, ...]}`` or ``{"list": [...]}``.
 A leaf's seed purpose is its argument's (``arg0``), followed by its path (``arg0['w']``, ``arg1[0]``).
+
+Two more kinds of leaf: ``{"key": seed, "impl": "threefry2x32"}``, a typed PRNG key (``jax.random.key``;
+built by the caller's `make_key`, since this module imports no JAX), and ``{"static": value}``, a plain
+Python value (lists become tuples) that is passed to ``jax.jit`` as static, never traced.
 """
 
 import zlib
@@ -46,9 +50,10 @@ def leaves(tree):
     return found
 
 
-def build_arg(spec, case, index):
-    """One argument: a Python scalar, a NumPy array of the spec's dtype, or a pytree of them."""
-    return _map_spec(lambda leaf, path: _build_leaf(leaf, case, f"arg{index}{path}"), spec)
+def build_arg(spec, case, index, make_key=None):
+    """One argument: a Python scalar, a NumPy array of the spec's dtype, a key, a static value, or a
+    pytree of them. `make_key(seed, impl)` builds a typed key (without it: a KeySpec)."""
+    return _map_spec(lambda leaf, path: _build_leaf(leaf, case, f"arg{index}{path}", make_key), spec)
 
 
 def _map_spec(fn, spec, path=""):
@@ -61,9 +66,33 @@ def _map_spec(fn, spec, path=""):
     return fn(spec, path)
 
 
-def _build_leaf(spec, case, purpose):
+class KeySpec:
+    """A typed PRNG key where no JAX builds it (the judge shows it): what `jax.random.key` is given."""
+
+    def __init__(self, seed, impl):
+        self.seed, self.impl = seed, impl
+
+    def __repr__(self):
+        return f"jax.random.key({self.seed}, impl={self.impl!r})"
+
+
+def is_static(spec):
+    return isinstance(spec, dict) and "static" in spec
+
+
+def static_value(value):
+    """A static argument as jax.jit hashes it: lists (TOML arrays) become tuples."""
+    return tuple(static_value(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _build_leaf(spec, case, purpose, make_key):
     if isinstance(spec, (bool, int, float)):
         return spec
+    if "static" in spec:
+        return static_value(spec["static"])
+    if "key" in spec:
+        impl = spec.get("impl", "threefry2x32")
+        return make_key(spec["key"], impl) if make_key else KeySpec(spec["key"], impl)
     dtype = ALLOWED_DTYPES[spec["dtype"]]
     if "values" in spec:
         return np.asarray(spec["values"], dtype=np.float64).astype(dtype)
@@ -82,6 +111,10 @@ def signature(case):
     def leaf(spec, _):
         if isinstance(spec, (bool, int, float)):
             return {"scalar": type(spec).__name__}
+        if "static" in spec:
+            return {"static": spec["static"]}  # static values are part of the program, so of the signature
+        if "key" in spec:
+            return {"key": spec.get("impl", "threefry2x32")}  # its seed is a value, and stays out
         shape = np.shape(spec["values"]) if "values" in spec else tuple(spec["shape"])
         return {"shape": list(shape), "dtype": spec["dtype"]}
     return [_as_spec(_map_spec(leaf, spec)) for spec in case["args"]]
@@ -89,7 +122,7 @@ def signature(case):
 
 def _as_spec(tree):
     """A built pytree of leaf descriptions, written back as a spec ({"dict": ...} and so on)."""
-    if isinstance(tree, dict) and not ("shape" in tree or "scalar" in tree):
+    if isinstance(tree, dict) and not ("shape" in tree or "scalar" in tree or "static" in tree or "key" in tree):
         return {"dict": {k: _as_spec(v) for k, v in tree.items()}}
     if isinstance(tree, (tuple, list)):
         return {type(tree).__name__: [_as_spec(v) for v in tree]}
@@ -111,8 +144,8 @@ def batch_like(arg):
     return tree_map(lambda leaf, _: build_batch(leaf), arg)
 
 
-def build_args(case):
-    return [build_arg(spec, case, i) for i, spec in enumerate(case["args"])]
+def build_args(case, make_key=None):
+    return [build_arg(spec, case, i, make_key) for i, spec in enumerate(case["args"])]
 
 
 def build_batch(arg):

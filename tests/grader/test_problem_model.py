@@ -11,6 +11,7 @@ import pytest
 
 from grader import ProblemError, judge, load_problem, validate_problem
 from grader.problem import problem_from_files, read_package
+from grader.sandboxed import inputs
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS
 
@@ -122,3 +123,20 @@ def test_a_check_may_have_its_own_tolerance():
     with pytest.raises(ProblemError, match="tolerance.gradd: neither a dtype nor a check; did you mean 'grad'"):
         with_toml(PACKAGES / "mean-and-variance", lambda t: t.replace(
             "[[cases]]", '[tolerance.gradd.float32]\nrtol = 1.0\n\n[[cases]]', 1))
+
+
+def test_a_signature_holds_static_values_but_no_key_seed_or_array_value():
+    dropout = load_problem(PACKAGES / "dropout-key")
+    signature = inputs.signature(dropout.cases[1].to_json())
+    assert signature == [{"key": "threefry2x32"}, {"shape": [100], "dtype": "float32"}, {"scalar": "float"}]
+    normalize = load_problem(PACKAGES / "normalize-static-axis")
+    assert inputs.signature(normalize.cases[1].to_json())[1] == {"static": 0}
+    assert normalize.job(normalize.cases[:1])["cases"][0]["args"][1] == {"static": 1}
+
+
+def test_static_arguments_are_refused_where_they_cannot_be():
+    with pytest.raises(ProblemError, match="argument 0 is static, so it can be neither differentiated nor batched"):
+        with_toml(PACKAGES / "normalize-static-axis", lambda t: t.replace("static_argnums = [1]", "static_argnums = [0]"))
+    with pytest.raises(ProblemError, match=r"cases\[0\].args\[1\]: a static argument is a number"):
+        with_toml(PACKAGES / "normalize-static-axis", lambda t: t.replace(
+            'args = [{ shape = [4, 3], dtype = "float32" }, 1]', 'args = [{ shape = [4, 3], dtype = "float32" }, { shape = [1], dtype = "int32" }]', 1))

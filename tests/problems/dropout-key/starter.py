@@ -1,0 +1,6 @@
+import jax
+import jax.numpy as jnp
+
+
+def dropout(key, x, rate):
+    ...
