@@ -33,7 +33,8 @@ TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "ent
                   "tolerance", "wrong_answer_hints", "cases")
 ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
 CASE_KEYS = ("name", "sample", "description", "seed", "args")
-ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials")
+ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials", "dist", "low", "high", "choices")
+DISTRIBUTIONS = ("normal", "uniform", "integers", "choice")
 KEY_KEYS = ("key", "impl")
 KEY_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
 
@@ -378,6 +379,19 @@ def _check_arg(where, key, arg, index, entry):
             count *= d
         if count > 1 << 24:
             where.fail(key + ".shape", "more than 2**24 elements")
+        dist = arg.get("dist", "normal")
+        if dist not in DISTRIBUTIONS:
+            where.fail(key + ".dist", f"must be one of {', '.join(DISTRIBUTIONS)}")
+        for bound in ("low", "high", "scale"):
+            if bound in arg and (isinstance(arg[bound], bool) or not isinstance(arg[bound], (int, float))):
+                where.fail(f"{key}.{bound}", "must be a number")
+        if dist in ("uniform", "integers") and not arg.get("low", 0) < arg.get("high", 1 if dist == "uniform" else 10):
+            where.fail(key, "low must be below high")
+        if dist == "choice" and (not isinstance(arg.get("choices"), list) or not arg["choices"]
+                                 or not all(isinstance(v, (int, float)) for v in arg["choices"])):
+            where.fail(key + ".choices", "a choice needs a non-empty list of numbers")
+        if "choices" in arg and dist != "choice" or ("low" in arg or "high" in arg) and dist not in ("uniform", "integers"):
+            where.fail(key, f"low, high and choices belong to dist = 'uniform', 'integers' or 'choice', not {dist!r}")
     else:
         where.fail(key, "an array table needs `values` or `shape`")
 

@@ -5,7 +5,8 @@ Python scalar: weakly typed, and traced when the function is jitted), an array s
 
 - ``{"values": [...], "dtype": "float32"}`` — literal values (TOML's nan/inf included);
 - ``{"shape": [...], "dtype": "float32", "scale": 3.0, "specials": [...]}`` — seeded normal values times
-  ``scale``, whose first entries (in C order) are replaced by ``specials``;
+  ``scale`` (or, with ``"dist"``: ``"uniform"`` in [low, high), ``"integers"`` in [low, high),
+  ``"choice"`` of ``choices``), whose first entries (in C order) are replaced by ``specials``;
 
 or a pytree of them: ``{"dict": {name: spec, ...}}``, ``{"tuple": [spec, ...]}`` or ``{"list": [...]}``.
 A leaf's seed purpose is its argument's (``arg0``), followed by its path (``arg0['w']``, ``arg1[0]``).
@@ -97,7 +98,15 @@ def _build_leaf(spec, case, purpose, make_key):
     if "values" in spec:
         return np.asarray(spec["values"], dtype=np.float64).astype(dtype)
     shape = tuple(spec["shape"])
-    values = rng_for(case, purpose).standard_normal(shape) * float(spec.get("scale", 1.0))
+    rng, dist = rng_for(case, purpose), spec.get("dist", "normal")
+    if dist == "uniform":
+        values = rng.uniform(float(spec.get("low", 0.0)), float(spec.get("high", 1.0)), shape)
+    elif dist == "integers":
+        values = rng.integers(int(spec.get("low", 0)), int(spec.get("high", 10)), shape).astype(np.float64)
+    elif dist == "choice":
+        values = rng.choice(np.asarray(spec["choices"], np.float64), shape)
+    else:
+        values = rng.standard_normal(shape) * float(spec.get("scale", 1.0))
     flat = values.reshape(-1)
     specials = list(spec.get("specials", ()))[: flat.size]
     flat[: len(specials)] = specials

@@ -13,6 +13,7 @@ from app.api import create_app
 from app.cli import import_problem_dirs, uvicorn_options
 from app.config import Settings
 from app.db import make_engine, make_session_factories, make_session_factory
+from app.progress import ProgressHub
 from app.queue import Wakeup
 from app.worker import start_embedded_workers
 from tests.conftest import CLIP, ROOT, free_port, wait_until_up
@@ -45,10 +46,10 @@ class LiveServer:
 
     def __init__(self, settings, session_factory, workers):
         self.session_factory = session_factory
-        self.wakeup, self.stop = Wakeup(), threading.Event()
+        self.wakeup, self.stop, self.progress_hub = Wakeup(), threading.Event(), ProgressHub()
         _, read_factory = make_session_factories(settings.resolved_database_url())
         app = create_app(settings=settings, session_factory=session_factory, read_session_factory=read_factory,
-                         wakeup=self.wakeup)
+                         wakeup=self.wakeup, progress_hub=self.progress_hub)
         # uvicorn_options: the proxy-header policy `jaxjudge serve` runs with, so tests see what users get.
         self.app = app
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
@@ -63,7 +64,8 @@ class LiveServer:
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self.workers = start_embedded_workers(workers, session_factory=session_factory, settings=settings,
-                                              wakeup=self.wakeup, stop=self.stop)
+                                              wakeup=self.wakeup, stop=self.stop,
+                                              progress_hub=self.progress_hub)
 
     def client(self):
         return httpx.Client(base_url=self.url, timeout=60)

@@ -7,6 +7,7 @@ import json
 import tomllib
 
 import jsonschema
+import numpy as np
 import pytest
 
 from grader import ProblemError, judge, load_problem, validate_problem
@@ -140,3 +141,16 @@ def test_static_arguments_are_refused_where_they_cannot_be():
     with pytest.raises(ProblemError, match=r"cases\[0\].args\[1\]: a static argument is a number"):
         with_toml(PACKAGES / "normalize-static-axis", lambda t: t.replace(
             'args = [{ shape = [4, 3], dtype = "float32" }, 1]', 'args = [{ shape = [4, 3], dtype = "float32" }, { shape = [1], dtype = "int32" }]', 1))
+
+
+def test_generated_values_follow_their_distribution():
+    def built(spec):
+        return inputs.build_args({"seed": 3, "args": [spec]})[0]
+    uniform = built({"shape": [1000], "dtype": "float32", "dist": "uniform", "low": -2.0, "high": 3.0})
+    assert uniform.min() >= -2.0 and uniform.max() < 3.0 and uniform.std() > 1.0
+    integers = built({"shape": [1000], "dtype": "int32", "dist": "integers", "low": -5, "high": 5})
+    assert set(np.unique(integers)) == set(range(-5, 5))
+    choice = built({"shape": [100], "dtype": "float32", "dist": "choice", "choices": [0.5, 2.0], "specials": [7.0]})
+    assert choice[0] == 7.0 and set(np.unique(choice[1:])) == {0.5, 2.0}
+    with pytest.raises(ProblemError, match="low must be below high"):
+        with_toml(PACKAGES / "integer-cumsum", lambda t: t.replace("low = -50, high = 50", "low = 50, high = -50"))
