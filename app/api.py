@@ -3,6 +3,7 @@ last word on any unexpected exception (logged with its traceback, answered as th
 
 import contextlib
 import logging
+import re
 from urllib.parse import quote
 
 import anyio
@@ -20,6 +21,7 @@ from . import admin
 from .db import is_busy
 from .errors import AppError, InternalError, ServiceUnavailable
 from .problems import endpoints as problems
+from .progress import ProgressHub
 from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
 from .sets import endpoints as sets
@@ -36,6 +38,9 @@ MAX_JSON_DEPTH = 64
 # Paths that never touch the database, so never wait for a turn: a probe must learn that the process is
 # alive however busy its database is (a classroom's burst once left /healthz unanswered for minutes).
 NO_DATABASE_PATHS = ("/healthz", "/static/")
+# A submission's event stream lasts as long as its judging: it takes no turn for its whole life, and its
+# polls share a small limiter of their own (app.submissions.stream).
+EVENT_STREAM_PATH = re.compile(r"^/api/submissions/[^/]+/events/?$")
 BUSY_RETRY_AFTER_S = 2
 
 
@@ -167,7 +172,8 @@ class DatabaseTurns:
         self._semaphore = None  # made in the event loop that serves
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PATHS):
+        if (scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PATHS)
+                or EVENT_STREAM_PATH.match(scope["path"])):
             return await self.app(scope, receive, send)
         if self._semaphore is None:
             self._semaphore = anyio.Semaphore(self.turns)
@@ -258,7 +264,7 @@ def _printable(value):
     return value
 
 
-def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None):
+def create_app(*, settings, session_factory, read_session_factory=None, wakeup=None, progress_hub=None):
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         # Sync endpoints and dependencies run on anyio's thread pool (40 threads by default): more threads
@@ -275,6 +281,8 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
     app.state.signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_s)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_s)
     app.state.wakeup = wakeup or Wakeup()
+    app.state.progress = progress_hub or ProgressHub()  # embedded workers ring it (app.progress)
+    app.state.open_streams = 0
     for module in (users, problems, submissions, sets, admin, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

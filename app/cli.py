@@ -14,6 +14,7 @@ from .config import ConfigurationError, Settings
 from .db import make_session_factories
 from .models import Problem
 from .problems import service as problems
+from .progress import ProgressHub
 from .queue import Wakeup
 from .submissions import service as submissions
 from .users import service as users
@@ -75,11 +76,11 @@ def cmd_serve(args, settings):
                                    only_missing=True)
     for slug, version, _ in imported:
         log.info("imported %s (version %d)", slug, version)
-    wakeup, stop = Wakeup(), threading.Event()
+    wakeup, stop, progress_hub = Wakeup(), threading.Event(), ProgressHub()
     app = create_app(settings=settings, session_factory=session_factory,
-                     read_session_factory=read_session_factory, wakeup=wakeup)
+                     read_session_factory=read_session_factory, wakeup=wakeup, progress_hub=progress_hub)
     workers = start_embedded_workers(args.workers, session_factory=session_factory, settings=settings,
-                                     wakeup=wakeup, stop=stop)
+                                     wakeup=wakeup, stop=stop, progress_hub=progress_hub)
     print(f"jaxjudge on http://{args.host}:{args.port}  (API docs: /docs; {args.workers} embedded workers; "
           f"database: {settings.resolved_database_url().split('@')[-1]})", flush=True)
     try:

@@ -245,3 +245,22 @@ class Enrollment(Base):
     enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class SubmissionEvent(Base):
+    """A step of a submission's judging, as its worker published it: `running` when claimed, one `check`
+    per check decided. The API streams them (GET /api/submissions/{id}/events); the id is the stream's
+    event id, so a client resumes after the last one it saw. Kept for a while after the verdict
+    (`app.progress.prune_events`); the report stays the record."""
+
+    __tablename__ = "submission_events"
+    __table_args__ = (
+        Index("ix_submission_events_submission", "submission_id", "id"),
+        Index("ix_submission_events_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -160,3 +160,13 @@ def queued_count(session):
 def in_flight_count(session, user_id):
     return session.scalar(select(func.count()).select_from(Submission).where(
         Submission.user_id == user_id, Submission.status.in_((QUEUED, RUNNING))))
+
+
+def queue_position(session, submission_id):
+    """1 for the submission claimed next, 2 for the one after, …, in `fair_order` (ignoring which
+    device each needs); None when it is not queued. One query over the queue, which `max_queue` bounds."""
+    ids = session.scalars(select(Submission.id).where(Submission.status == QUEUED).order_by(*fair_order())).all()
+    try:
+        return ids.index(submission_id) + 1
+    except ValueError:
+        return None

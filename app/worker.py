@@ -9,24 +9,28 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 import grader
 
-from . import queue
+from . import progress, queue
 from .models import Submission, SubmissionMode
 
 log = logging.getLogger("jaxjudge.worker")
 SQLITE_POLL_S = 0.5
 IDLE_WAIT_S = 5.0
+PRUNE_EVERY_S = 60.0
 
 
 class Worker:
-    def __init__(self, *, session_factory, settings, device="cpu", wakeup=None):
+    def __init__(self, *, session_factory, settings, device="cpu", wakeup=None, progress_hub=None):
         self.session_factory = session_factory
         self.settings = settings
         self.device = device
         self.wakeup = wakeup
+        self.progress_hub = progress_hub  # the API's, when this worker runs inside its process
+        self._pruned_at = 0.0
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.cache = grader.ExpectedCache(settings.cache_dir)
         self.pool = (grader.SandboxPool(settings.pool_size, device=device, zygote=settings.zygote)
@@ -54,6 +58,9 @@ class Worker:
         """Requeue expired leases, claim one submission and judge it. False when none was queued."""
         with self.session_factory() as session:
             queue.requeue_expired(session, max_attempts=self.settings.max_attempts)
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                progress.prune_events(session)
+                self._pruned_at = time.monotonic()
             submission_id = queue.claim_next_submission(
                 session, worker_id=self.worker_id, gpu=self.device == "gpu", lease_s=self.settings.lease_s)
         if submission_id is None:
@@ -66,6 +73,9 @@ class Worker:
             submission = session.get(Submission, submission_id)
             version = submission.problem_version
             source, mode, version_id, files = submission.source, submission.mode, version.id, version.files
+            attempt = submission.attempts
+        publisher = progress.ProgressPublisher(self.session_factory, submission_id, self.progress_hub)
+        publisher.running(attempt=attempt)
         done = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(submission_id, done), daemon=True)
         heartbeat.start()
@@ -74,6 +84,11 @@ class Worker:
             report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
                                   samples_only=mode == SubmissionMode.RUN.value, cache=self.cache,
                                   pool=self.pool)
+            # Each check as an event, just before the verdict. Once grader.judge takes an `on_check`
+            # callback, pass `on_check=publisher.check` above and drop this loop: events then arrive as
+            # each check is decided.
+            for check in report.get("checks", []):
+                publisher.check(check)
         except Exception as error:  # a judge bug, never the submitter's fault
             log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)
             report = {"verdict": "INTERNAL_ERROR", "checks": [], "hints": [],
@@ -81,6 +96,7 @@ class Worker:
         finally:
             done.set()
             heartbeat.join()
+            publisher.flush()
         with self.session_factory() as session:
             queue.finish_submission(session, submission_id=submission_id, worker_id=self.worker_id,
                                     report=report)
@@ -125,11 +141,12 @@ class Worker:
             pass
 
 
-def start_embedded_workers(count, *, session_factory, settings, wakeup, stop):
-    """N worker threads inside this process (the embedded default)."""
+def start_embedded_workers(count, *, session_factory, settings, wakeup, stop, progress_hub=None):
+    """N worker threads inside this process (the embedded default); they ring the API's `progress_hub`."""
     threads = []
     for i in range(count):
-        worker = Worker(session_factory=session_factory, settings=settings, wakeup=wakeup)
+        worker = Worker(session_factory=session_factory, settings=settings, wakeup=wakeup,
+                        progress_hub=progress_hub)
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{i}", daemon=True)
         thread.start()
         threads.append(thread)
