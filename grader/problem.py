@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
 from .sandbox import Limits
-from .sandboxed.harness import BATCHED, CHECKS, DERIVATIVES
+from .sandboxed.harness import BATCHED, CHECKS, DEFAULT_CHECKS, DERIVATIVES
 from .sandboxed.wire import ALLOWED_DTYPES
 from .verdict import Verdict
 
@@ -104,7 +104,7 @@ class Problem:
         """The job line the harness reads: what to call and on which cases."""
         job = {"entry": self.entry.name, "diff_argnums": list(self.entry.diff_argnums),
                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
-        if self.checks != CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
+        if self.checks != DEFAULT_CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
             job["checks"] = [list(pair) for pair in self.checks]
         return job
 
@@ -261,8 +261,8 @@ def _load_entry(where, meta):
 
 def _load_checks(where, meta, entry):
     """[checks]: each check the problem asks for and its transforms, e.g. ``grad = ["eager", "jit"]``.
-    Without the table, every check that applies: derivatives where arguments are differentiated, vmap
-    where one is batched. A check that cannot apply is refused here, never met as a reference crash."""
+    Without the table, every check of harness.DEFAULT_CHECKS that applies: derivatives where arguments
+    are differentiated, vmap where one is batched. A check that cannot apply is refused here, never met as a reference crash."""
     names = tuple(dict.fromkeys(c for c, _ in CHECKS))
     transforms = {name: [t for c, t in CHECKS if c == name] for name in names}
 
@@ -274,7 +274,7 @@ def _load_checks(where, meta, entry):
         return None
 
     if "checks" not in meta:
-        return tuple((c, t) for c, t in CHECKS if applies(c) is None)
+        return tuple((c, t) for c, t in DEFAULT_CHECKS if applies(c) is None)
     table = where.table(meta, "checks")
     wanted = set()
     for check, chosen in table.items():

@@ -39,16 +39,20 @@ CHECKS = (
     ("jvp", "eager"), ("jvp", "jit"),
     ("vmap", "eager"), ("vmap", "jit"),
     ("vmap_grad", "eager"), ("vmap_grad", "jit"),
+    ("jacfwd", "eager"), ("jacfwd", "jit"), ("jacrev", "eager"), ("jacrev", "jit"),
+    ("hessian", "eager"), ("hessian", "jit"),
 )
+# What a problem without a [checks] table gets (of those that apply): clip-passthrough's 13.
+DEFAULT_CHECKS = CHECKS[:13]
 # Checks that take derivatives (they need differentiated arguments), and those that map over a batch.
-DERIVATIVES = ("grad", "vjp", "jvp", "vmap_grad")
+DERIVATIVES = ("grad", "vjp", "jvp", "vmap_grad", "jacfwd", "jacrev", "hessian")
 BATCHED = ("vmap", "vmap_grad")
 PROGRAMS = ("fused", "anchor") + tuple(f"{c}/{t}" for c, t in CHECKS if t == "jit")
 
 
 def job_checks(job):
     """The job's (check, transform) pairs, in registry order."""
-    wanted = {tuple(pair) for pair in job.get("checks", CHECKS)}
+    wanted = {tuple(pair) for pair in job.get("checks", DEFAULT_CHECKS)}
     return tuple(pair for pair in CHECKS if pair in wanted)
 
 
@@ -69,7 +73,7 @@ def differentiates(job):
 
 # Which inputs each check takes (all of them: the fused program's).
 CHECK_INPUTS = {"value": (), "grad": (), "vjp": ("cotangent",), "jvp": ("tangents",),
-                "vmap": ("batched",), "vmap_grad": ("batched",)}
+                "vmap": ("batched",), "vmap_grad": ("batched",), "jacfwd": (), "jacrev": (), "hessian": ()}
 
 
 class _Results:
@@ -289,6 +293,7 @@ class _CheckRunner:
     def __init__(self, jax, jnp, np, inputs, entry, job, device):
         self.jnp, self.np, self.inputs, self.device = jnp, np, inputs, device
         self.jit, self.grad, self.vjp, self.jvp, self.vmap = jax.jit, jax.grad, jax.vjp, jax.jvp, jax.vmap
+        self.jacfwd, self.jacrev, self.hessian = jax.jacfwd, jax.jacrev, jax.hessian
         self.device_put, self.eval_shape, self.struct = jax.device_put, jax.eval_shape, jax.ShapeDtypeStruct
         self._jax = jax
         self.f = entry
@@ -364,6 +369,9 @@ class _CheckRunner:
             "jvp": lambda x: self._jvp(f, x["args"], x["tangents"]),
             "vmap": lambda x: vmapped(f, x),
             "vmap_grad": lambda x: vmapped(self._grad_of_sum(f), x),
+            "jacfwd": lambda x: self.jacfwd(f, argnums=self.diff)(*x["args"]),
+            "jacrev": lambda x: self.jacrev(f, argnums=self.diff)(*x["args"]),
+            "hessian": lambda x: self.hessian(f, argnums=self.diff)(*x["args"]),
         }[check]
 
     def run(self, case, check):
