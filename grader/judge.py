@@ -218,6 +218,7 @@ class _Exports:
         self._on_frame = on_frame  # given the frames after the phase, as they arrive
         self.programs = {}   # (signature, program) -> bytes
         self.errors = {}     # (signature, program) -> the harness's error header
+        self.jaxprs = {}     # signature -> the harness's jaxpr summary (for implementation rules)
         self.consumed = 0    # frames of the stream the phase took, hello and exported included
         self.module_error = None
         self.fault = None
@@ -249,6 +250,12 @@ class _Exports:
         if kind == "exported":
             self._on_exported(self)
             return self._values
+        if kind == "jaxpr":
+            signature = header.get("signature")
+            if type(signature) is not int or not 0 <= signature < self._signatures or signature in self.jaxprs:
+                return self._stop("a jaxpr not asked for, or sent twice")
+            self.jaxprs[signature] = header
+            return None
         if kind != "program":
             return self._stop(f"an unexpected {kind!r} message while exporting")
         key = (header.get("signature"), header.get("program"))
@@ -531,10 +538,36 @@ class _Assessment:
                   for case in self.cases for check, transform in self.problem.checks]
         base["cases"] = [self._case_info(case) for case in self.cases]
         base["checks"] = checks
+        rules = self._rules()
+        if rules is not None:
+            base["rules"] = rules
+        broken = [r for r in rules or [] if r["status"] == "failed"]
         # A stream the submission wrote into proves nothing, however right its arrays look.
         verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
+                                + ([Verdict.RUNTIME_ERROR] if tampered else [])
+                                + ([Verdict.WRONG_ANSWER] if broken else []))
+        checked = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
                                 + ([Verdict.RUNTIME_ERROR] if tampered else []))
-        return self._done(verdict, self._summary(verdict, checks, limit_message, tampered))
+        summary = self._summary(checked, checks, limit_message, tampered)
+        if broken:
+            summary = f"Rule not met: {broken[0]['rule']} ({broken[0]['message']}). " + summary
+        return self._done(verdict, summary)
+
+    def _rules(self):
+        """The problem's implementation rules against each signature's jaxpr, as the harness reported it
+        (a learning aid: the jaxpr is the submission's own account, so a rule only ever fails a verdict)."""
+        rules = self.problem.rules
+        if rules is None:
+            return None
+        broken = {}
+        signatures = sorted(set(self._signatures().values()))
+        for signature in signatures:
+            summary = self.runs.exports.jaxprs.get(signature, {})
+            for rule, why in rules.broken({k: summary.get(k) for k in ("primitives", "equations")}):
+                broken.setdefault(rule, why)
+        named = rules.describe() + [rule for rule in broken if rule not in rules.describe()]
+        return [{"rule": rule, "status": "failed" if rule in broken else "passed", "message": broken.get(rule, "")}
+                for rule in named]
 
     def _done(self, verdict, summary):
         return _finish(self.base, verdict, summary, self.started, hints=self.hints)

@@ -30,7 +30,8 @@ MAX_SOURCE_BYTES = 64 * 1024
 
 
 TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
-                  "tolerance", "wrong_answer_hints", "cases")
+                  "tolerance", "wrong_answer_hints", "rules", "cases")
+RULE_KEYS = ("must_contain", "must_not_contain", "max_equations")
 ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
 CASE_KEYS = ("name", "sample", "description", "seed", "args")
 ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials", "dist", "low", "high", "choices")
@@ -65,6 +66,34 @@ class Case:
 
 
 @dataclasses.dataclass(frozen=True)
+class Rules:
+    """Implementation rules on the entry point's jaxpr: a learning aid, not a boundary (the jaxpr comes
+    from the submission's process), so a rule can fail a verdict and never make one ACCEPTED."""
+
+    must_contain: tuple[str, ...] = ()
+    must_not_contain: tuple[str, ...] = ()
+    max_equations: int | None = None
+
+    def broken(self, summary):
+        """[(rule, why)] of the rules a jaxpr summary ({"primitives", "equations"}) breaks."""
+        if not summary or not isinstance(summary.get("primitives"), list) or type(summary.get("equations")) is not int:
+            return [("the jaxpr", "could not be made from the entry point")]
+        present = set(summary["primitives"])
+        broken = [(f"must contain {name}", f"the jaxpr has no {name}") for name in self.must_contain
+                  if name not in present]
+        broken += [(f"must not contain {name}", f"the jaxpr contains {name}") for name in self.must_not_contain
+                   if name in present]
+        if self.max_equations is not None and summary["equations"] > self.max_equations:
+            broken.append((f"at most {self.max_equations} equations",
+                           f"the jaxpr has {summary['equations']} (an unrolled Python loop?)"))
+        return broken
+
+    def describe(self):
+        return ([f"must contain {n}" for n in self.must_contain] + [f"must not contain {n}" for n in self.must_not_contain]
+                + ([f"at most {self.max_equations} equations"] if self.max_equations is not None else []))
+
+
+@dataclasses.dataclass(frozen=True)
 class ExampleSubmission:
     expected: Verdict
     name: str          # path relative to the package, e.g. submissions/accepted/custom_jvp.py
@@ -91,6 +120,7 @@ class Problem:
     examples: tuple[ExampleSubmission, ...]
     files: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
     check_tolerances: dict = dataclasses.field(default_factory=dict)  # check -> {dtype name -> Tolerance}
+    rules: "Rules | None" = None
 
     def tolerances_for(self, check):
         """dtype name -> Tolerance of `check`: its own where the package sets one, else the problem's."""
@@ -106,6 +136,8 @@ class Problem:
                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
         if self.checks != DEFAULT_CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
             job["checks"] = [list(pair) for pair in self.checks]
+        if self.rules is not None:
+            job["rules"] = True  # the harness then reports each signature's jaxpr; the rules stay here
         return job
 
     def fingerprint(self):
@@ -169,12 +201,14 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     cases = _load_cases(where, meta, entry)
     limits = _load_limits(where, meta)
     tolerances, check_tolerances = _load_tolerances(where, meta, checks)
+    rules = _load_rules(where, meta)
     wa_hints = where.table(meta, "wrong_answer_hints")
     text = _TextFiles(files, origin)
     return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances, check_tolerances=check_tolerances,
+        rules=rules,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
         statement=text.get("statement.md"), starter=text.get("starter.py"),
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
@@ -410,6 +444,22 @@ def _all_arrays(spec):
             inner = spec[kind]
             return all(_all_arrays(v) for v in (inner.values() if kind == "dict" else inner))
     return True
+
+
+def _load_rules(where, meta):
+    """[rules]: must_contain and must_not_contain (primitive names), max_equations."""
+    if "rules" not in meta:
+        return None
+    table = where.table(meta, "rules")
+    where.known(table, RULE_KEYS, "rules.")
+    limit = table.get("max_equations")
+    if limit is not None and (type(limit) is not int or limit < 1):
+        where.fail("rules.max_equations", "must be a positive integer")
+    rules = Rules(must_contain=tuple(where.strings(table, "must_contain")),
+                  must_not_contain=tuple(where.strings(table, "must_not_contain")), max_equations=limit)
+    if not rules.describe():
+        where.fail("rules", "names no rule")
+    return rules
 
 
 def _load_tolerances(where, meta, checks):

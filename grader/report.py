@@ -33,6 +33,9 @@ def render_text(report):
             lines.append(f"  … and {len(failed) - _MAX_LISTED} more")
         if not_run:
             lines.append(f"  ✗ {len(not_run)} checks {not_run[0]['message']}")
+    if report.get("rules"):
+        lines += ["", "Rules:"] + [f"  {'✓' if r['status'] == 'passed' else '✗'} {r['rule']}"
+                                   + (f": {r['message']}" if r["message"] else "") for r in report["rules"]]
     if report.get("hints"):
         lines += ["", "Hints:"] + [f"  • {hint}" for hint in report["hints"]]
     output = report.get("output", {})

@@ -162,6 +162,8 @@ def serve(result_fd):
                 results.send({**header, "status": "error", **describe_exception(exported, hide_traceback=not shown)})
             else:
                 results.send({**header, "status": "ok"}, [np.frombuffer(exported, np.uint8)])
+        if job.get("rules"):
+            results.send({"type": "jaxpr", "signature": index, **runner.jaxpr_summary(signature)})
     results.send({"type": "exported"})
 
     # The cases' values arrive only now; user code reads an empty stdin from here on.
@@ -394,6 +396,26 @@ class _CheckRunner:
         if not isinstance(program, BaseException):
             return [("fused", program)] + exported
         return exported + [(f"{c}/{t}", self._export(export, self._program(c, f), [x])) for c, t in self.jit_checks]
+
+    def jaxpr_summary(self, signature):
+        """{"primitives": the primitive names in the entry point's jaxpr (sub-jaxprs included),
+        "equations": how many equations it has} for a problem's implementation rules; {} if it fails."""
+        try:
+            closed = self._jax.make_jaxpr(with_statics(self.f, signature))(*structs(self._jax, self.jnp, self.inputs, signature))
+        except BaseException:
+            return {}
+        names, count, pending = set(), 0, [closed.jaxpr]
+        while pending:
+            jaxpr = pending.pop()
+            for equation in jaxpr.eqns:
+                count += 1
+                names.add(equation.primitive.name)
+                for value in equation.params.values():
+                    for inner in value if isinstance(value, (tuple, list)) else (value,):
+                        inner = getattr(inner, "jaxpr", inner)
+                        if hasattr(inner, "eqns"):
+                            pending.append(inner)
+        return {"primitives": sorted(names), "equations": count}
 
     def _export(self, export, fn, args, vjp_order=0):
         try:

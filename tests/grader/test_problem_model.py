@@ -154,3 +154,14 @@ def test_generated_values_follow_their_distribution():
     assert choice[0] == 7.0 and set(np.unique(choice[1:])) == {0.5, 2.0}
     with pytest.raises(ProblemError, match="low must be below high"):
         with_toml(PACKAGES / "integer-cumsum", lambda t: t.replace("low = -50, high = 50", "low = 50, high = -50"))
+
+
+def test_implementation_rules_fail_a_verdict_with_each_rule_listed(cache):
+    problem = load_problem(PACKAGES / "integer-cumsum")
+    loop = (PACKAGES / "integer-cumsum" / "submissions" / "wrong_answer" / "python_loop.py").read_bytes()
+    report = judge(problem, loop, cache=cache, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "WRONG_ANSWER" and all(c["status"] == "passed" for c in report["checks"])
+    rules = {r["rule"]: r["status"] for r in report["rules"]}
+    assert rules == {"must contain scan": "failed", "must not contain cumsum": "passed",
+                     "at most 40 equations": "failed"}
+    assert report["summary"].startswith("Rule not met: must contain scan (the jaxpr has no scan).")
