@@ -39,6 +39,15 @@ def check_event(check):
     return {key: check[key] for key in CHECK_EVENT_KEYS if key in check}
 
 
+def plan_of(problem, *, samples_only):
+    """What will be judged, so that a page draws the table before any check is decided: the cases (name,
+    sample) and the (check, transform) columns, in the order the report lists them (cases × checks).
+    A hidden case shows its name here as in the report, nothing else."""
+    cases = problem.sample_cases if samples_only else problem.cases
+    return {"cases": [{"name": case.name, "sample": case.sample} for case in cases],
+            "checks": [{"check": check, "transform": transform} for check, transform in problem.checks]}
+
+
 class ProgressHub:
     """In-process fan-out: a worker of this process rings it after storing events, and the streams
     waiting on that submission wake at once. Thread-safe on the ringing side; waiters are coroutines,
@@ -91,12 +100,14 @@ class ProgressPublisher:
         self.session_factory, self.submission_id, self.hub = session_factory, submission_id, hub
         self._pending, self._flushed_at = [], time.monotonic()
 
-    def running(self, *, attempt):
-        """A new attempt begins: events of an earlier one (a lost lease, a rejudge) are dropped."""
+    def running(self, *, attempt, plan):
+        """A new attempt begins (`plan`: see `plan_of`): events of an earlier one (a lost lease, a
+        rejudge) are dropped."""
         with self.session_factory() as session:
             session.execute(delete(SubmissionEvent).where(SubmissionEvent.submission_id == self.submission_id))
             session.add(SubmissionEvent(submission_id=self.submission_id, kind="running",
-                                        data={"status": SubmissionStatus.RUNNING.value, "attempt": attempt}))
+                                        data={"status": SubmissionStatus.RUNNING.value, "attempt": attempt,
+                                              **plan}))
             session.commit()
         self._ring()
 

@@ -75,14 +75,15 @@ class Worker:
             source, mode, version_id, files = submission.source, submission.mode, version.id, version.files
             attempt = submission.attempts
         publisher = progress.ProgressPublisher(self.session_factory, submission_id, self.progress_hub)
-        publisher.running(attempt=attempt)
         done = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(submission_id, done), daemon=True)
         heartbeat.start()
         try:
             problem = self._problem(version_id, files)
+            samples_only = mode == SubmissionMode.RUN.value
+            publisher.running(attempt=attempt, plan=progress.plan_of(problem, samples_only=samples_only))
             report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
-                                  samples_only=mode == SubmissionMode.RUN.value, cache=self.cache,
+                                  samples_only=samples_only, cache=self.cache,
                                   pool=self.pool)
             # Each check as an event, just before the verdict. Once grader.judge takes an `on_check`
             # callback, pass `on_check=publisher.check` above and drop this loop: events then arrive as

@@ -57,7 +57,7 @@
     try {
       const created = await api("POST", `/api/problems/${data.slug}/submissions`, { source: editor.getText(), mode });
       addToList({ id: created.id, mode, status: created.status });
-      const judged = await verdicts.follow(created.id, target);
+      const judged = await verdicts.live(created.id, target);
       addToList(judged);
       if (judged.verdict === "ACCEPTED" && mode === "submit") unlockSolution();
     } catch (error) {

@@ -1,9 +1,9 @@
-// The submission page: follows the verdict until it is judged; admins can rejudge it.
+// The submission page: follows the verdict live until it is judged; admins can rejudge it.
 "use strict";
 (() => {
   const { id } = jj.pageData();
   const target = verdicts.targetIn();
-  const follow = () => verdicts.follow(id, target).catch((error) => { target.statusEl.textContent = error.message; });
+  const follow = () => verdicts.live(id, target).catch((error) => { target.statusEl.textContent = error.message; });
   follow();
   const rejudge = document.getElementById("rejudge-button");
   rejudge?.addEventListener("click", async () => {

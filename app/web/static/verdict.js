@@ -45,30 +45,37 @@ const verdicts = (() => {
         TRANSFORM_NAMES[c.transform] || c.transform))));
     const body = el("tbody", {}, cases.map((name) => el("tr", {},
       el("th", { scope: "row" }, name, sampleOf.get(name) ? "" : el("small", { class: "muted" }, " hidden")),
-      columns.map((col) => {
-        const c = byKey.get(`${name}\u0000${col.check}\u0000${col.transform}`);
-        if (!c) return el("td", { class: "cell none" }, "");
-        const ok = c.status === "passed";
-        const title = ok ? "passed" : [c.message, c.hint].filter(Boolean).join("\n\nHint: ");
-        const cell = el("td", {
-          class: `cell ${ok ? "pass" : "fail"}`, title,
-          dataset: { case: name, check: c.check, transform: c.transform, status: c.status },
-        }, el("span", { "aria-hidden": "true" }, ok ? "✓" : "✗"),
-        el("span", { class: "visually-hidden" }, ok ? "passed" : `failed: ${c.message}`));
-        if (!ok) {  // keyboard and touch: a failed cell opens its details under the table
-          cell.tabIndex = 0;
-          cell.setAttribute("role", "button");
-          const open = () => showDetail(cell, c);
-          cell.addEventListener("click", open);
-          cell.addEventListener("keydown", (event) => {
-            if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
-          });
-        }
-        return cell;
-      }))));
+      columns.map((col) => cellFor(name, byKey.get(`${name}\u0000${col.check}\u0000${col.transform}`))))));
     return el("div", {},
       el("div", { class: "table-scroll" }, el("table", { class: "checks", "data-testid": "checks-table" }, head, body)),
       el("div", { class: "cell-detail", "data-testid": "cell-detail", "aria-live": "polite", hidden: true }));
+  }
+
+  // One cell of the table: passed, failed (opens its details), or not judged yet (status "pending").
+  function cellFor(name, c) {
+    if (!c) return el("td", { class: "cell none" }, "");
+    const dataset = { case: name, check: c.check, transform: c.transform, status: c.status };
+    if (c.status === "pending") {
+      return el("td", { class: "cell pending", dataset }, el("span", { "aria-hidden": "true" }, "·"),
+        el("span", { class: "visually-hidden" }, "not judged yet"));
+    }
+    const ok = c.status === "passed";
+    // A live check event carries no message (the report, at the verdict, has it).
+    const message = c.message || (c.status === "not_run" ? "not run" : c.status);
+    const title = ok ? "passed" : [message, c.hint].filter(Boolean).join("\n\nHint: ");
+    const cell = el("td", { class: `cell ${ok ? "pass" : "fail"}`, title, dataset },
+      el("span", { "aria-hidden": "true" }, ok ? "✓" : "✗"),
+      el("span", { class: "visually-hidden" }, ok ? "passed" : `failed: ${message}`));
+    if (!ok && c.message !== undefined) {  // keyboard and touch: a failed cell opens its details under the table
+      cell.tabIndex = 0;
+      cell.setAttribute("role", "button");
+      const open = () => showDetail(cell, c);
+      cell.addEventListener("click", open);
+      cell.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
+      });
+    }
+    return cell;
   }
 
   function showDetail(cell, c) {
@@ -156,6 +163,65 @@ const verdicts = (() => {
     }
   }
 
+  // The table while judging: every case × check of the plan (from the stream's `running` event) drawn
+  // pending, each cell turning green or red as its check event arrives.
+  function drawPlan(plan, target) {
+    const checks = [];
+    for (const c of plan.cases) {
+      for (const k of plan.checks) checks.push({ case: c.name, sample: c.sample, ...k, status: "pending" });
+    }
+    target.verdictEl.textContent = "";
+    target.verdictEl.className = "verdict";
+    const bar = el("progress", { max: Math.max(checks.length, 1), value: 0, "aria-label": "Checks judged",
+      "data-testid": "live-progress" });
+    target.statusEl.textContent = "Judging…";
+    target.bodyEl.replaceChildren(bar, table({ checks }) || el("div", { class: "spinner", "aria-hidden": "true" }));
+    target.bodyEl.dataset.liveChecks = "0";
+    return { bar, total: checks.length };
+  }
+
+  function applyCheck(check, target, drawn) {
+    const selector = `td.cell[data-case="${CSS.escape(check.case)}"][data-check="${CSS.escape(check.check)}"]` +
+      `[data-transform="${CSS.escape(check.transform)}"]`;
+    target.bodyEl.querySelector(selector)?.replaceWith(cellFor(check.case, check));
+    const done = Number(target.bodyEl.dataset.liveChecks || 0) + 1;
+    target.bodyEl.dataset.liveChecks = String(done);
+    if (drawn) {
+      drawn.bar.value = done;
+      target.statusEl.textContent = `Judging… ${done} of ${drawn.total} checks`;
+    }
+  }
+
+  // Follow a submission live over its event stream (GET /api/submissions/{id}/events); resolves to the
+  // judged submission. Polling (`follow`) only where the stream cannot be had: no EventSource, or the
+  // server refused it (a course's staff may see a submission whose stream is its owner's).
+  async function live(id, target) {
+    const current = await api("GET", `/api/submissions/${id}`);
+    render(current, target);
+    if (current.status === "judged" || !window.EventSource) {
+      return current.status === "judged" ? current : follow(id, target);
+    }
+    return new Promise((resolve, reject) => {
+      const source = new EventSource(`/api/submissions/${id}/events`);
+      let drawn = null;
+      const on = (name, handle) => source.addEventListener(name, (event) => handle(JSON.parse(event.data)));
+      on("queued", (data) => {
+        target.statusEl.textContent = `Waiting in the queue: position ${data.position}…`;
+      });
+      on("running", (plan) => { drawn = drawPlan(plan, target); });
+      on("check", (check) => applyCheck(check, target, drawn));
+      on("verdict", (data) => {
+        source.close();
+        const judged = { ...current, status: "judged", verdict: data.verdict, report: data.report };
+        render(judged, target);
+        resolve(judged);
+      });
+      source.onerror = () => {  // a dropped connection reconnects by itself (with Last-Event-ID)
+        if (source.readyState === EventSource.CLOSED) follow(id, target).then(resolve, reject);
+      };
+    });
+  }
+
   function targetIn(root = document) {
     return {
       verdictEl: root.querySelector("#verdict"),
@@ -164,5 +230,5 @@ const verdicts = (() => {
     };
   }
 
-  return { render, follow, targetIn };
+  return { render, follow, live, targetIn };
 })();
