@@ -365,10 +365,14 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
     cache = cache or _default_cache()
     limits = limits or problem.limits
     cases = problem.sample_cases if samples_only else problem.cases
+    judged = {c.name for c in cases}
+    groups = [{"name": g.name, "points": 0, "max_points": g.points} for g in problem.groups if set(g.cases) <= judged]
     base = {"problem": problem.slug, "samples_only": samples_only,
             "device": {"requested": device, "platform": None, "kind": None},
             "limits": {"wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
-                       "memory_mb": limits.memory_mb}}
+                       "memory_mb": limits.memory_mb},
+            # Until the checks say otherwise: nothing earned (a verdict decided before any check).
+            "score": {"points": 0, "max_points": sum(g["max_points"] for g in groups), "groups": groups}}
     if isinstance(source, str):
         source = source.encode("utf-8", errors="surrogateescape")
     rejected = _reject_source(source)
@@ -542,6 +546,7 @@ class _Assessment:
         if rules is not None:
             base["rules"] = rules
         broken = [r for r in rules or [] if r["status"] == "failed"]
+        base["score"] = self._score(checks, bool(broken))
         # A stream the submission wrote into proves nothing, however right its arrays look.
         verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
                                 + ([Verdict.RUNTIME_ERROR] if tampered else [])
@@ -552,6 +557,18 @@ class _Assessment:
         if broken:
             summary = f"Rule not met: {broken[0]['rule']} ({broken[0]['message']}). " + summary
         return self._done(verdict, summary)
+
+    def _score(self, checks, broken):
+        """Points per group of cases whose every check passed (none where a rule is broken); a group
+        with a case this run did not judge (a Run over the samples) is left out."""
+        judged = {c.name for c in self.cases}
+        passed = {case: True for case in judged}
+        for check in checks:
+            passed[check["case"]] = passed[check["case"]] and check["status"] == "passed"
+        groups = [{"name": g.name, "points": g.points if not broken and all(passed[c] for c in g.cases) else 0,
+                   "max_points": g.points} for g in self.problem.groups if set(g.cases) <= judged]
+        return {"points": sum(g["points"] for g in groups), "max_points": sum(g["max_points"] for g in groups),
+                "groups": groups}
 
     def _rules(self):
         """The problem's implementation rules against each signature's jaxpr, as the harness reported it

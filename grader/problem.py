@@ -30,7 +30,8 @@ MAX_SOURCE_BYTES = 64 * 1024
 
 
 TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
-                  "tolerance", "wrong_answer_hints", "rules", "cases")
+                  "tolerance", "wrong_answer_hints", "rules", "groups", "cases")
+GROUP_KEYS = ("name", "points", "cases")
 RULE_KEYS = ("must_contain", "must_not_contain", "max_equations")
 ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
 CASE_KEYS = ("name", "sample", "description", "seed", "args")
@@ -63,6 +64,15 @@ class Case:
 
     def to_json(self):
         return {"name": self.name, "sample": self.sample, "seed": self.seed, "args": list(self.args)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """Cases scored together (a subtask): its points are earned when every check of each of them passes."""
+
+    name: str
+    points: int
+    cases: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +131,7 @@ class Problem:
     files: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
     check_tolerances: dict = dataclasses.field(default_factory=dict)  # check -> {dtype name -> Tolerance}
     rules: "Rules | None" = None
+    groups: tuple = ()  # Groups; without any, all cases are one group of 100 points (all or nothing)
 
     def tolerances_for(self, check):
         """dtype name -> Tolerance of `check`: its own where the package sets one, else the problem's."""
@@ -202,13 +213,14 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     limits = _load_limits(where, meta)
     tolerances, check_tolerances = _load_tolerances(where, meta, checks)
     rules = _load_rules(where, meta)
+    groups = _load_groups(where, meta, cases)
     wa_hints = where.table(meta, "wrong_answer_hints")
     text = _TextFiles(files, origin)
     return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances, check_tolerances=check_tolerances,
-        rules=rules,
+        rules=rules, groups=groups,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
         statement=text.get("statement.md"), starter=text.get("starter.py"),
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
@@ -444,6 +456,42 @@ def _all_arrays(spec):
             inner = spec[kind]
             return all(_all_arrays(v) for v in (inner.values() if kind == "dict" else inner))
     return True
+
+
+def _load_groups(where, meta, cases):
+    """[[groups]]: name, points and the cases scored together; each case in exactly one group."""
+    raw = meta.get("groups")
+    if raw is None:
+        return (Group("all", 100, tuple(c.name for c in cases)),)
+    if not isinstance(raw, list) or not raw:
+        where.fail("groups", "must be a list of [[groups]] tables")
+    groups, seen, names = [], {}, {c.name for c in cases}
+    for i, table in enumerate(raw):
+        key = f"groups[{i}]"
+        if not isinstance(table, dict):
+            where.fail(key, "must be a table")
+        where.known(table, GROUP_KEYS, key + ".")
+        name = where.string(table, "name", key + ".")
+        points = table.get("points")
+        if type(points) is not int or not 0 <= points <= 1_000_000:
+            where.fail(key + ".points", "must be an integer from 0 to 1000000")
+        members = where.strings(table, "cases")
+        if not members:
+            where.fail(key + ".cases", "must name at least one case")
+        for case in members:
+            if case not in names:
+                close = difflib.get_close_matches(case, sorted(names), n=1)
+                where.fail(key + ".cases", f"no case {case!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+            if case in seen:
+                where.fail(key + ".cases", f"case {case!r} is already in group {seen[case]!r}")
+            seen[case] = name
+        if any(g.name == name for g in groups):
+            where.fail(key + ".name", f"duplicate group name {name!r}")
+        groups.append(Group(name, points, tuple(members)))
+    missing = sorted(names - set(seen))
+    if missing:
+        where.fail("groups", f"every case must be in a group; not: {', '.join(missing)}")
+    return tuple(groups)
 
 
 def _load_rules(where, meta):

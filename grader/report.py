@@ -5,6 +5,10 @@ _MAX_LISTED = 20
 
 def render_text(report):
     lines = [f"Verdict: {report['verdict']}", report.get("summary", "")]
+    score = report.get("score")
+    if score and score.get("max_points"):
+        groups = ", ".join(f"{g['name']} {g['points']}/{g['max_points']}" for g in score.get("groups", []))
+        lines.append(f"Score: {score['points']}/{score['max_points']}" + (f" ({groups})" if len(score.get("groups", [])) > 1 else ""))
     device = report.get("device", {})
     if device.get("platform"):
         lines.append(f"Device: {device['platform']} ({device.get('kind')}), jax {report.get('jax_version')}")

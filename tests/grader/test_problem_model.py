@@ -165,3 +165,34 @@ def test_implementation_rules_fail_a_verdict_with_each_rule_listed(cache):
     assert rules == {"must contain scan": "failed", "must not contain cumsum": "passed",
                      "at most 40 equations": "failed"}
     assert report["summary"].startswith("Rule not met: must contain scan (the jaxpr has no scan).")
+
+
+def test_groups_score_what_passed_beside_the_verdict(cache):
+    problem = load_problem(PACKAGES / "mean-and-variance")
+    raw = (PACKAGES / "mean-and-variance" / "submissions" / "wrong_answer" / "raw_moments.py").read_bytes()
+    report = judge(problem, raw, cache=cache, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "WRONG_ANSWER"
+    assert report["score"] == {"points": 40, "max_points": 100, "groups": [
+        {"name": "samples", "points": 0, "max_points": 0},
+        {"name": "far-from-zero", "points": 0, "max_points": 60},
+        {"name": "random", "points": 40, "max_points": 40}]}
+    run = judge(problem, raw, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
+    assert run["score"]["max_points"] == 0 and [g["name"] for g in run["score"]["groups"]] == ["samples"]
+    whole = judge(load_problem(PACKAGES / "integer-cumsum"), b"def cumsum_scan(x):\n    return x\n", cache=cache,
+                  limits=ATTACK_LIMITS)
+    assert whole["score"] == {"points": 0, "max_points": 100, "groups": [{"name": "all", "points": 0, "max_points": 100}]}
+
+
+@pytest.mark.parametrize("groups, message", [
+    ('[[groups]]\nname = "a"\npoints = 10\ncases = ["worked-example"]\n', "groups: every case must be in a group; not: far-from-zero, random-256"),
+    ('[[groups]]\nname = "a"\npoints = 10\ncases = ["worked-exampel", "far-from-zero", "random-256"]\n',
+     "groups[0].cases: no case 'worked-exampel'; did you mean 'worked-example'?"),
+    ('[[groups]]\nname = "a"\npoints = -1\ncases = ["worked-example", "far-from-zero", "random-256"]\n',
+     "groups[0].points: must be an integer from 0 to 1000000"),
+])
+def test_groups_are_checked_when_the_package_loads(groups, message):
+    def edit(text):
+        return text[:text.index("# Subtasks")] + groups
+    with pytest.raises(ProblemError) as raised:
+        with_toml(PACKAGES / "mean-and-variance", edit)
+    assert str(raised.value).endswith(message)
