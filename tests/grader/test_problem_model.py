@@ -196,3 +196,12 @@ def test_groups_are_checked_when_the_package_loads(groups, message):
     with pytest.raises(ProblemError) as raised:
         with_toml(PACKAGES / "mean-and-variance", edit)
     assert str(raised.value).endswith(message)
+
+
+def test_validate_stops_once_at_a_reference_that_fails_its_own_checks(cache):
+    # JAX cannot apply forward mode to a custom_vjp function: asking for jvp breaks the reference itself.
+    problem = with_toml(PACKAGES / "clip-gradient-vjp", lambda t: t.replace("[checks]\n", '[checks]\njvp = ["jit"]\n'))
+    results = validate_problem(problem, cache=cache, limits=ATTACK_LIMITS)
+    assert [(name, got.value) for name, _, got, _ in results] == [("reference.py", "INTERNAL_ERROR")]
+    assert "reference.py fails check ('worked-example', 'jvp', 'jit')" in results[0][3]["summary"]
+    assert "can't apply forward-mode autodiff (jvp) to a custom_vjp function" in results[0][3]["summary"]
