@@ -8,7 +8,8 @@ any case's values: each case's signature, the shapes and dtypes of its arguments
 2. ``program`` frames: per signature, the entry point exported with `jax.export` (serialized StableHLO):
    ``fused``, every jit check of a case as one program of the case's inputs, and ``anchor``, ``jit(f)``
    of the arguments with its VJP; if ``fused`` cannot be exported, one program per jit check, so the
-   report can say which failed and why. Then ``exported``.
+   report can say which failed and why; where the problem has implementation rules, a ``jaxpr``
+   frame (the primitives and equation count of the entry point's jaxpr). Then ``exported``.
 3. Only once the judge has read ``exported`` does it send the cases (one JSON line, with their values).
    The eager checks run here, on every case: a ``check`` frame each; then ``done``.
 
