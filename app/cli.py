@@ -296,11 +296,33 @@ def build_parser():
     group.add_argument("--submission", type=int, nargs="+")
     group.add_argument("--problem")
     rejudge.set_defaults(run=cmd_rejudge)
+    # The client: talks to a server over HTTP, needs no database, data folder or secret of its own.
+    submit = commands.add_parser("submit", help="judge a file on a server, with the verdict table live")
+    submit.add_argument("problem", help="the problem's slug, e.g. clip-passthrough")
+    submit.add_argument("file", type=Path)
+    submit.add_argument("--run", action="store_true", help="the sample cases only, with full feedback")
+    submit.add_argument("--server", help="default: JAXJUDGE_SERVER, else the one logged in to last")
+    submit.set_defaults(client=client_command("cmd_submit"))
+    login = commands.add_parser("login", help="sign in to a server and store the token (mode 600)")
+    login.add_argument("--server", help="default: JAXJUDGE_SERVER, else http://127.0.0.1:8000")
+    login.add_argument("--username")
+    login.set_defaults(client=client_command("cmd_login"))
     return parser
+
+
+def client_command(name):
+    def run(args):
+        from . import client
+
+        return getattr(client, name)(args)
+
+    return run
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if getattr(args, "client", None):
+        sys.exit(args.client(args))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()

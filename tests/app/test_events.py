@@ -58,6 +58,10 @@ def assert_stream_matches_report(events, judged):
     assert set(kinds[running + 1:-1]) <= {"check"}
     checks = [data for kind, _, data in events if kind == "check"]
     assert checks == [check_event(c) for c in judged["report"]["checks"]]
+    plan = events[running][2]  # what a page draws before any check: the report's cases × checks
+    if checks:
+        assert [(c["case"], c["check"], c["transform"]) for c in checks] == [
+            (case["name"], k["check"], k["transform"]) for case in plan["cases"] for k in plan["checks"]]
     verdict = events[-1][2]
     assert (verdict["verdict"], verdict["report"]) == (judged["verdict"], judged["report"])
     ids = [int(event_id) for kind, event_id, _ in events if kind in ("running", "check")]

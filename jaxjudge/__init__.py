@@ -1,0 +1,1 @@
+"""jaxjudge for its users: `jaxjudge.client` talks to a jaxjudge server from scripts and notebooks."""
