@@ -19,7 +19,7 @@ from starlette.routing import Match
 
 from . import admin
 from .db import is_busy
-from .errors import AppError, InternalError, ServiceUnavailable
+from .errors import AppError, InternalError, NotFound, ServiceUnavailable
 from .problems import endpoints as problems
 from .progress import ProgressHub
 from .queue import Wakeup
@@ -320,6 +320,8 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         # FastAPI answers 400 for a body it cannot decode (bytes that are not UTF-8, broken JSON framing):
         # that is malformed input, reported like every other as 422.
         status = 422 if error.status_code == 400 else error.status_code
+        if status == 404 and not request.url.path.startswith(("/api/", "/static/")):
+            return pages.render_error(request, NotFound("There is no page at this address."))
         headers = dict(getattr(error, "headers", None) or {})
         if status == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))

@@ -41,5 +41,7 @@ def render_code(code, language="python"):
 
 @lru_cache(maxsize=1)
 def highlight_css():
-    """The colours of highlighted code (Pygments classes inside any <pre>)."""
-    return HtmlFormatter(style="friendly").get_style_defs("pre")
+    """The colours of highlighted code (Pygments classes inside any <pre>). xcode's: every colour of it
+    has a contrast of at least 4.5:1 on the pages' code background (#f6f8fa), where friendly's comments
+    and numbers fell short (axe: color-contrast)."""
+    return HtmlFormatter(style="xcode").get_style_defs("pre")

@@ -21,7 +21,9 @@ function create(parent, { doc = "", onChange = () => {}, onSubmit = () => {}, la
         keymap.of([indentWithTab]),
         indentUnit.of("    "),
         python(),
-        EditorView.contentAttributes.of({ "aria-label": label }),
+        // tabindex: the content is already a tab stop (contenteditable); said outright, axe sees that the
+        // scroller around it can be scrolled from the keyboard (scrollable-region-focusable).
+        EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
         EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
       ],
     }),

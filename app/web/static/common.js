@@ -76,5 +76,33 @@ const jj = (() => {
   const pageData = () => JSON.parse(document.getElementById("page-data")?.textContent || "{}");
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // Code blocks and wide tables that scroll sideways get a tab stop, so that a keyboard can scroll them
+  // (arrow keys once focused); only those that overflow, so the rest add no stop. Rechecked whenever the
+  // page changes (a verdict drawn, a preview) or is resized.
+  const SCROLLERS = "pre, .table-scroll, .preview";
+  function keyboardScrollable() {
+    for (const node of document.querySelectorAll(SCROLLERS)) {
+      const overflows = node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1;
+      if (overflows && !node.hasAttribute("tabindex")) {
+        node.tabIndex = 0;
+        node.dataset.scrollStop = "1";
+      } else if (!overflows && node.dataset.scrollStop) {
+        node.removeAttribute("tabindex");
+        delete node.dataset.scrollStop;
+      }
+    }
+  }
+  let pending = false;
+  const soon = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; keyboardScrollable(); });
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    keyboardScrollable();
+    new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", soon);
+  });
+
   return { api, ApiError, codeEditor, el, pageData, sleep };
 })();
