@@ -376,18 +376,19 @@ class TerminalProgress:
     def __init__(self, stream=sys.stderr):
         self.stream, self.tty = stream, stream.isatty()
         self.total = self.done = self.failed = 0
-        self._last = None
+        self.statuses, self._last = {}, None
 
     def __call__(self, kind, data):
         if kind == "queued":
             self._line(f"queued: position {data['position']}")
         elif kind == "running":
             self.total = len(data.get("cases", [])) * len(data.get("checks", []))
-            self.done = self.failed = 0
+            self.statuses = {}
             self._line(self._bar())
-        elif kind == "check":
-            self.done += 1
-            self.failed += data["status"] != "passed"
+        elif kind == "check":  # a check may come twice: the report's word after the live one
+            self.statuses[(data["case"], data["check"], data["transform"])] = data["status"]
+            self.done = len(self.statuses)
+            self.failed = sum(status != "passed" for status in self.statuses.values())
             if self.tty:
                 self._line(self._bar())
         elif kind == "verdict":

@@ -1,7 +1,8 @@
 """A submission's progress as events: workers publish them, the API streams them to its page and clients.
 
 Workers write each step to the `submission_events` table (`running` when claimed, one `check` per check
-decided), so every API process sees every worker's progress, on SQLite and PostgreSQL alike, and a
+as soon as the grader decides it, and at the end one for each check where the report says otherwise or
+the live reader said nothing), so every API process sees every worker's progress, on SQLite and PostgreSQL alike, and a
 client that reconnects resumes from its last event id. The table is read by a short poll
 (`POLL_S`); a worker inside the API's own process (the embedded default) also rings the `ProgressHub`,
 which wakes the streams of that submission at once instead of at their next poll.
@@ -98,7 +99,7 @@ class ProgressPublisher:
 
     def __init__(self, session_factory, submission_id, hub=None):
         self.session_factory, self.submission_id, self.hub = session_factory, submission_id, hub
-        self._pending, self._flushed_at = [], time.monotonic()
+        self._pending, self._flushed_at, self._sent = [], time.monotonic(), {}
 
     def running(self, *, attempt, plan):
         """A new attempt begins (`plan`: see `plan_of`): events of an earlier one (a lost lease, a
@@ -112,10 +113,23 @@ class ProgressPublisher:
         self._ring()
 
     def check(self, check):
-        """One check's result, as soon as it is decided (the grader's `on_check` callback)."""
-        self._pending.append(json_safe(check_event(check)))
+        """One check's result, as soon as it is decided (grader.judge's `on_check`, called from the
+        judge's reader threads one at a time)."""
+        event = json_safe(check_event(check))
+        key = (event.get("case"), event.get("check"), event.get("transform"))
+        if self._sent.get(key) == event:
+            return
+        self._sent[key] = event
+        self._pending.append(event)
         if time.monotonic() - self._flushed_at >= self.FLUSH_S:
             self.flush()
+
+    def settle(self, report_checks):
+        """After the judgement: the report's word on each check where the live events said otherwise or
+        nothing (a check not run, one the live reader could not decide), so that the last event of each
+        check in the stream is the report's."""
+        for check in report_checks:
+            self.check(check)
 
     def flush(self):
         self._flushed_at = time.monotonic()

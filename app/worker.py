@@ -84,12 +84,8 @@ class Worker:
             publisher.running(attempt=attempt, plan=progress.plan_of(problem, samples_only=samples_only))
             report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
                                   samples_only=samples_only, cache=self.cache,
-                                  pool=self.pool)
-            # Each check as an event, just before the verdict. Once grader.judge takes an `on_check`
-            # callback, pass `on_check=publisher.check` above and drop this loop: events then arrive as
-            # each check is decided.
-            for check in report.get("checks", []):
-                publisher.check(check)
+                                  pool=self.pool, on_check=publisher.check)
+            publisher.settle(report.get("checks", []))
         except Exception as error:  # a judge bug, never the submitter's fault
             log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)
             report = {"verdict": "INTERNAL_ERROR", "checks": [], "hints": [],

@@ -184,7 +184,8 @@ const verdicts = (() => {
     const selector = `td.cell[data-case="${CSS.escape(check.case)}"][data-check="${CSS.escape(check.check)}"]` +
       `[data-transform="${CSS.escape(check.transform)}"]`;
     target.bodyEl.querySelector(selector)?.replaceWith(cellFor(check.case, check));
-    const done = Number(target.bodyEl.dataset.liveChecks || 0) + 1;
+    // A check may come twice (the report's word after the live one): count cells, not events.
+    const done = drawn ? drawn.total - target.bodyEl.querySelectorAll("td.cell.pending").length : 0;
     target.bodyEl.dataset.liveChecks = String(done);
     if (drawn) {
       drawn.bar.value = done;
