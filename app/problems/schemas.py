@@ -100,7 +100,7 @@ class ProblemSummary(BaseModel):
     published: bool
     submissions: int = Field(description="judged submissions (mode submit)")
     acceptance_rate: float | None = Field(description="accepted / judged submissions; null before any")
-    solved: bool | None = Field(None, description="the signed-in user has an ACCEPTED submission")
+    solved: bool | None = Field(None, description="the signed-in user has an ACCEPTED Submit (a Run solves nothing)")
     attempted: bool | None = Field(None, description="the signed-in user has submitted")
 
 

@@ -179,8 +179,11 @@ def _stats(session, problem_ids):
 def _marks(session, user, problem_ids):
     if user is None:
         return {}
+    # Solved: an ACCEPTED Submit. A Run judges only the samples, so passing it solves nothing (issue 16:
+    # a passing Run showed "You solved it" and the reference solution).
+    accepted_submit = (Submission.verdict == "ACCEPTED") & (Submission.mode == SubmissionMode.SUBMIT.value)
     rows = session.execute(
-        select(Submission.problem_id, func.max(case((Submission.verdict == "ACCEPTED", 1), else_=0)))
+        select(Submission.problem_id, func.max(case((accepted_submit, 1), else_=0)))
         .where(Submission.user_id == user.id, Submission.problem_id.in_(problem_ids),
                Submission.mode != SubmissionMode.VALIDATE.value)
         .group_by(Submission.problem_id))
@@ -248,7 +251,7 @@ def reveal_next_hint(session, *, user, problem):
 def has_accepted(session, *, user, problem):
     return session.scalar(select(Submission.id).where(
         Submission.user_id == user.id, Submission.problem_id == problem.id, Submission.verdict == "ACCEPTED",
-        Submission.mode != SubmissionMode.VALIDATE.value).limit(1)) is not None
+        Submission.mode == SubmissionMode.SUBMIT.value).limit(1)) is not None
 
 
 def solution(session, *, user, problem, ask):

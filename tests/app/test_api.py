@@ -125,6 +125,18 @@ class TestSubmissions:
         with server.client() as client:
             assert client.post(SUBMIT, json={"source": ACCEPTED}).status_code == 401
 
+    def test_a_passing_run_solves_nothing(self, server):
+        """Run judges the samples only: an ACCEPTED Run neither marks the problem solved nor shows the
+        reference solution (issue 16); the problem is attempted."""
+        with server.client() as client:
+            headers = sign_up(client, "runner")
+            run = client.post(SUBMIT, json={"source": ACCEPTED, "mode": "run"}, headers=headers).json()
+            assert wait_judged(client, run["id"], headers)["verdict"] == "ACCEPTED"
+            listed = client.get("/api/problems", headers=headers).json()[0]
+            assert (listed["solved"], listed["attempted"]) == (False, True)
+            assert client.get("/api/problems/clip-passthrough", headers=headers).json()["solved"] is False
+            assert client.get("/api/problems/clip-passthrough/solution", headers=headers).status_code == 403
+
     def test_run_then_submit_accepted_and_marks(self, server):
         with server.client() as client:
             headers = sign_up(client, "frank")
