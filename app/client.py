@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 from httpx_sse import connect_sse
 
-from grader.report import render_text
+from grader import render_text
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 ACCEPTED = "ACCEPTED"

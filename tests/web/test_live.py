@@ -32,3 +32,24 @@ def test_the_table_is_drawn_while_judging_and_ends_as_the_report(page):
     assert shown == [[c["case"], c["check"], c["transform"], c["status"]] for c in report["checks"]]
     assert page.locator("td.cell.pending").count() == 0
     assert page.locator("td.cell.fail").count() == sum(c["status"] != "passed" for c in report["checks"])
+
+
+def test_the_same_failure_on_many_checks_is_listed_once(page):
+    """numpy's clip cannot be traced: every traced check of every case fails with the same words, and
+    the list says so once, naming the checks, instead of once per check."""
+    sign_up(page, "numpy")
+    page.goto("/problems/clip-passthrough")
+    page.get_by_test_id("editor").locator(".cm-content").wait_for()
+    replace_code(page, (CLIP / "submissions" / "runtime_error" / "numpy_clip.py").read_text())
+    page.get_by_test_id("submit-button").click()
+    assert wait_verdict(page) == "RUNTIME_ERROR"
+    submission_id = page.locator("#my-submissions a").first.inner_text()
+    failed = [c for c in page.request.get(f"/api/submissions/{submission_id}").json()["report"]["checks"]
+              if c["status"] != "passed"]
+    distinct = {(c["status"], c["message"], str(c.get("expected")), str(c.get("got")), c.get("traceback"))
+                for c in failed}
+    items = page.get_by_test_id("failure")
+    assert items.count() == min(len(distinct), 12) < len(failed)
+    assert any("more checks" in text for text in items.all_inner_texts())
+    heading = page.locator(".failures h3").inner_text()
+    assert f"{len(failed)} of" in heading and f"{len(distinct)} distinct" in heading

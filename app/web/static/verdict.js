@@ -86,6 +86,7 @@ const verdicts = (() => {
       el("p", {}, c.message),
       arrays(c),
       c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), c.hint) : null);
+    box.scrollIntoView({ block: "nearest" });  // under a tall table it would open off-screen
   }
 
   // Expected and got of a sample case's check, one array per line (hidden cases carry neither).
@@ -96,18 +97,33 @@ const verdicts = (() => {
       (c.got || []).map((t) => `got       ${t}\n`).join(""));
   }
 
+  const labelOf = (c) => `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`;
+
+  // The failed checks, each distinct failure once: checks that failed with the same words (the same
+  // error on every hidden case, say) are one item naming them all, not one item each.
   function failures(report) {
     const failed = (report.checks || []).filter((c) => c.status !== "passed");
     if (!failed.length) return null;
-    const shown = failed.slice(0, 12);
+    const groups = new Map();
+    for (const c of failed) {
+      const key = JSON.stringify([c.status, c.message, c.expected || null, c.got || null, c.traceback || null]);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(c);
+    }
+    const all = [...groups.values()];
+    const shown = all.slice(0, 12);
+    const distinct = all.length < failed.length ? `; ${all.length} distinct` : "";
     return el("div", { class: "failures" },
-      el("h3", {}, `What failed (${failed.length} of ${report.checks.length} checks)`),
-      el("ul", {}, shown.map((c) => el("li", { "data-testid": "failure" },
-        el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
+      el("h3", {}, `What failed (${failed.length} of ${report.checks.length} checks${distinct})`),
+      el("ul", {}, shown.map(([c, ...same]) => el("li", { "data-testid": "failure" },
+        el("strong", {}, labelOf(c)),
+        same.length ? el("span", { class: "muted" }, ` and ${same.length} more ${same.length === 1 ? "check" : "checks"}`) : null,
         ": ", c.message,
         arrays(c),
+        same.length ? el("details", {}, el("summary", {}, "Which checks"),
+          el("p", {}, [c, ...same].map(labelOf).join("; "))) : null,
         c.traceback ? el("details", {}, el("summary", {}, "Traceback"), el("pre", {}, c.traceback)) : null))),
-      failed.length > shown.length ? el("p", { class: "muted" }, `… and ${failed.length - shown.length} more.`) : null);
+      all.length > shown.length ? el("p", { class: "muted" }, `… and ${all.length - shown.length} more.`) : null);
   }
 
   function render(submission, target) {
