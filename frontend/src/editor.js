@@ -21,6 +21,7 @@ function create(parent, { doc = "", onChange = () => {}, onSubmit = () => {}, la
         keymap.of([indentWithTab]),
         indentUnit.of("    "),
         python(),
+        EditorView.lineWrapping,  // a long line wraps instead of running off a narrow editor
         // tabindex: the content is already a tab stop (contenteditable); said outright, axe sees that the
         // scroller around it can be scrolled from the keyboard (scrollable-region-focusable).
         EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),

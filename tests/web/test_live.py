@@ -53,3 +53,25 @@ def test_the_same_failure_on_many_checks_is_listed_once(page):
     assert any("more checks" in text for text in items.all_inner_texts())
     heading = page.locator(".failures h3").inner_text()
     assert f"{len(failed)} of" in heading and f"{len(distinct)} distinct" in heading
+
+
+def test_on_a_phone_the_case_column_stays_while_the_table_scrolls(new_page):
+    page = new_page(width=390, height=844)
+    sign_up(page, "phone")
+    page.goto("/problems/clip-passthrough")
+    page.get_by_test_id("editor").locator(".cm-content").wait_for()
+    replace_code(page, PLAIN_CLIP)
+    page.get_by_test_id("run-button").click()
+    assert wait_verdict(page) == "WRONG_ANSWER"
+    scroller = page.locator(".table-scroll").first
+    case = page.locator("[data-testid=checks-table] tbody th").first
+    assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")  # it does scroll at this width
+    before = case.bounding_box()["x"]
+    scroller.evaluate("s => { s.scrollLeft = s.scrollWidth; }")
+    page.wait_for_function("() => document.querySelector('.table-scroll').scrollLeft > 0")
+    assert abs(case.bounding_box()["x"] - before) < 1
+    # A long line wraps in the editor rather than running off it.
+    replace_code(page, "x = " + " + ".join(["1"] * 80) + "\n")
+    editor = page.get_by_test_id("editor")
+    assert editor.locator(".cm-content").bounding_box()["width"] <= editor.bounding_box()["width"]
+    assert editor.locator(".cm-line").first.bounding_box()["height"] > 40  # the one line, wrapped
