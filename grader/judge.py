@@ -121,6 +121,9 @@ class ExpectedCache:
         # The reference is trusted: its runs fill the compile cache (the warm-up of every case's programs).
         runs = run_sandboxes(problem, problem.cases, problem.reference, limits=problem.limits, device=device,
                              compile_cache="rw")
+        for (_, program), header in runs.exports.errors.items():
+            raise ReferenceFailure(f"reference.py fails to export {program}: {header.get('error_type')}: "
+                                   f"{header.get('message')}")
         stream = runs.reference_stream()
         _reference_results(stream, runs)
         return stream

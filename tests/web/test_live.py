@@ -75,3 +75,33 @@ def test_on_a_phone_the_case_column_stays_while_the_table_scrolls(new_page):
     editor = page.get_by_test_id("editor")
     assert editor.locator(".cm-content").bounding_box()["width"] <= editor.bounding_box()["width"]
     assert editor.locator(".cm-line").first.bounding_box()["height"] > 40  # the one line, wrapped
+
+
+def test_submissions_list_score_and_time_and_a_diff_of_two(page):
+    sign_up(page, "differ")
+    page.goto("/problems/clip-passthrough")
+    page.get_by_test_id("editor").locator(".cm-content").wait_for()
+    replace_code(page, PLAIN_CLIP)
+    page.get_by_test_id("run-button").click()
+    assert wait_verdict(page) == "WRONG_ANSWER"
+    replace_code(page, (CLIP / "submissions" / "accepted" / "custom_jvp.py").read_text())
+    page.get_by_test_id("submit-button").click()
+    assert wait_verdict(page) == "ACCEPTED"
+    page.reload()  # the list as the server draws it
+    rows = page.locator("#my-submissions tr")
+    assert rows.count() == 2
+    newest = rows.nth(0).locator("td").all_inner_texts()
+    assert newest[2] == "ACCEPTED" and newest[4].endswith(" s") and float(newest[4][:-2]) > 0
+    button = page.get_by_test_id("compare-button")
+    assert button.is_disabled()
+    for i in range(2):
+        rows.nth(i).locator("input.compare-pick").check()
+    button.click()
+    diff = page.get_by_test_id("diff")
+    diff.locator("span.ins").first.wait_for()
+    removed = diff.locator("span.del").all_inner_texts()
+    added = diff.locator("span.ins").all_inner_texts()
+    assert any("@jax.custom_jvp" in line and line.startswith("+ ") for line in added)
+    assert not any("custom_jvp" in line for line in removed)
+    kept = [line for line in diff.inner_text().splitlines() if line.startswith("  ")]
+    assert "  import jax.numpy as jnp" in kept
