@@ -40,6 +40,8 @@ class SubmissionListItem(BaseModel):
     status: str
     verdict: str | None
     created_at: dt.datetime
+    judge_s: float | None = Field(None, description="seconds the judgement took")
+    score: dict | None = Field(None, description="the report's {points, max_points, groups}, once judged")
 
 
 class SubmissionPage(BaseModel):

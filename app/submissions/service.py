@@ -68,7 +68,8 @@ def list_submissions(session, *, user, problem_slug=None, mine=True, page=1, per
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Submission.id.desc()).offset((page - 1) * per_page).limit(per_page))
     items = [{"id": s.id, "problem": s.problem.slug, "username": s.user.username, "mode": s.mode,
-              "status": s.status, "verdict": s.verdict, "created_at": s.created_at} for s in rows]
+              "status": s.status, "verdict": s.verdict, "created_at": s.created_at, "judge_s": s.judge_s,
+              "score": (s.report or {}).get("score")} for s in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 

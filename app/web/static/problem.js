@@ -37,13 +37,64 @@
     body.querySelector("tr.empty")?.remove();
     const label = submission.verdict || submission.status;
     const existing = body.querySelector(`tr[data-id="${submission.id}"]`);
+    const score = submission.report?.score;
+    const seconds = submission.report?.timings?.judge_s;
+    const picked = existing?.querySelector("input.compare-pick")?.checked;
     const row = el("tr", { dataset: { id: String(submission.id) } },
       el("td", {}, el("a", { href: `/submissions/${submission.id}` }, String(submission.id))),
       el("td", {}, submission.mode),
       el("td", {}, el("span", { class: `verdict-badge ${label.toLowerCase()}` }, label)),
-      el("td", {}, "just now"));
+      el("td", {}, score?.max_points ? `${score.points}/${score.max_points}` : ""),
+      el("td", {}, seconds !== undefined ? `${seconds.toFixed(2)} s` : ""),
+      el("td", {}, "just now"),
+      el("td", {}, el("input", { type: "checkbox", class: "compare-pick", value: String(submission.id),
+        "data-testid": `compare-${submission.id}`, "aria-label": `Compare submission ${submission.id}`,
+        checked: picked || undefined })));
     if (existing) existing.replaceWith(row);
     else body.prepend(row);
+    pickedChanged();
+  }
+
+  // Compare two of your submissions: a line diff of their sources (removed lines "-", added "+").
+  const compareButton = document.getElementById("compare-button");
+  const picks = () => [...document.querySelectorAll("#my-submissions input.compare-pick:checked")];
+  function pickedChanged() { compareButton.disabled = picks().length !== 2; }
+  document.getElementById("my-submissions").addEventListener("change", pickedChanged);
+  compareButton.addEventListener("click", async () => {
+    const [newer, older] = picks().map((box) => Number(box.value)).sort((a, b) => b - a);
+    const out = document.getElementById("compare-result");
+    try {
+      const [a, b] = await Promise.all([older, newer].map((id) => api("GET", `/api/submissions/${id}`)));
+      out.replaceChildren(el("h3", {}, `#${a.id} (${a.verdict || a.status}) → #${b.id} (${b.verdict || b.status})`),
+        el("pre", { class: "diff", "data-testid": "diff" },
+          lineDiff(a.source, b.source).map(([op, line]) =>
+            el("span", { class: op === "+" ? "ins" : op === "-" ? "del" : "" }, `${op} ${line}\n`))));
+    } catch (error) {
+      out.replaceChildren(el("p", { class: "alert error", role: "alert" }, error.message));
+    }
+  });
+
+  // The lines of `a` and `b` as [op, line]: "-" only in a, "+" only in b, " " in both (a longest common
+  // subsequence of lines; sources are at most 64 KiB, so a few thousand lines).
+  function lineDiff(a, b) {
+    const x = a.split("\n"), y = b.split("\n");
+    const n = x.length, m = y.length;
+    const common = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        common[i][j] = x[i] === y[j] ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+      }
+    }
+    const lines = [];
+    let i = 0, j = 0;
+    while (i < n && j < m) {
+      if (x[i] === y[j]) { lines.push([" ", x[i]]); i++; j++; }
+      else if (common[i + 1][j] >= common[i][j + 1]) lines.push(["-", x[i++]]);
+      else lines.push(["+", y[j++]]);
+    }
+    while (i < n) lines.push(["-", x[i++]]);
+    while (j < m) lines.push(["+", y[j++]]);
+    return lines;
   }
 
   async function send(mode) {
