@@ -2,6 +2,7 @@ from fastapi import APIRouter
 
 from ..deps import CurrentUser, OptionalUser, SessionDep
 from ..errors import ERROR_RESPONSES
+from ..web.markdown import render_markdown
 from . import service
 from .schemas import HintsOut, ProblemDetail, ProblemSummary, SolutionOut
 
@@ -23,8 +24,7 @@ def get_problem(slug: str, session: SessionDep, user: OptionalUser):
 @router.get("/{slug}/hints", response_model=HintsOut)
 def hints(slug: str, session: SessionDep, user: CurrentUser):
     problem = service.get_problem(session, slug=slug, user=user)
-    return {"total": len(problem.current_version.hints),
-            "revealed": service.revealed_hints(session, user=user, problem=problem)}
+    return _hints(problem, service.revealed_hints(session, user=user, problem=problem))
 
 
 @router.post("/{slug}/hints/next", response_model=HintsOut)
@@ -33,7 +33,13 @@ def reveal_hint(slug: str, session: SessionDep, user: CurrentUser):
     problem = service.get_problem(session, slug=slug, user=user)
     revealed = service.reveal_next_hint(session, user=user, problem=problem)
     session.commit()
-    return {"total": len(problem.current_version.hints), "revealed": revealed}
+    return _hints(problem, revealed)
+
+
+def _hints(problem, revealed):
+    # Hints are Markdown: the page shows a newly revealed one as it shows those it renders itself.
+    return {"total": len(problem.current_version.hints), "revealed": revealed,
+            "revealed_html": [str(render_markdown(hint)) for hint in revealed]}
 
 
 @router.get("/{slug}/solution", response_model=SolutionOut)

@@ -125,7 +125,8 @@ class ProblemDetail(ProblemSummary):
 
 class HintsOut(BaseModel):
     total: int
-    revealed: list[str]
+    revealed: list[str] = Field(description="Markdown")
+    revealed_html: list[str] = Field(description="the same, rendered as the problem page renders it (raw HTML escaped)")
 
 
 class SolutionOut(BaseModel):

@@ -123,8 +123,12 @@ class TestLearner:
         page.get_by_test_id("hint-button").click()
         page.wait_for_function("document.querySelectorAll('#hints-list li').length === 3")
         assert page.get_by_test_id("hint-button").is_disabled()
-        page.reload()  # revealed hints are remembered
+        items = "items => items.map((item) => item.innerHTML.replace(/\\s+/g, ''))"
+        shown = page.locator("#hints-list li").evaluate_all(items)
+        page.reload()  # revealed hints are remembered, and rendered (Markdown) as they were shown
         assert page.get_by_test_id("hints-list").locator("li").count() == 3
+        assert page.locator("#hints-list li").evaluate_all(items) == shown
+        assert page.locator("#hints-list li.md p").count() == 3
 
     def test_asking_for_the_solution_takes_a_second_click(self, page):
         sign_up(page, "katherine")

@@ -130,7 +130,12 @@
     try {
       const hints = await api("POST", `/api/problems/${data.slug}/hints/next`);
       const list = document.getElementById("hints-list");
-      list.replaceChildren(...hints.revealed.map((h) => el("li", {}, h)));
+      // Rendered by the server's Markdown renderer, which escapes raw HTML (as for the statement).
+      list.replaceChildren(...hints.revealed_html.map((html) => {
+        const item = el("li", { class: "md" });
+        item.innerHTML = html;
+        return item;
+      }));
       document.getElementById("hints-count").textContent = hints.revealed.length;
       hintButton.disabled = hints.revealed.length >= hints.total;
       list.lastElementChild?.setAttribute("tabindex", "-1");
