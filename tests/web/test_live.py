@@ -84,9 +84,11 @@ def test_submissions_list_score_and_time_and_a_diff_of_two(page):
     replace_code(page, PLAIN_CLIP)
     page.get_by_test_id("run-button").click()
     assert wait_verdict(page) == "WRONG_ANSWER"
+    assert page.get_by_test_id("acceptance").inner_text() == "no submissions yet"  # a Run is not counted
     replace_code(page, (CLIP / "submissions" / "accepted" / "custom_jvp.py").read_text())
     page.get_by_test_id("submit-button").click()
     assert wait_verdict(page) == "ACCEPTED"
+    page.get_by_test_id("acceptance").filter(has_text="accepted 100% of 1").wait_for()  # without a reload
     page.reload()  # the list as the server draws it
     rows = page.locator("#my-submissions tr")
     assert rows.count() == 2

@@ -111,6 +111,7 @@
       const judged = await verdicts.live(created.id, target);
       addToList(judged);
       if (judged.verdict === "ACCEPTED" && mode === "submit") unlockSolution();
+      if (mode === "submit") refreshAcceptance();
     } catch (error) {
       target.statusEl.textContent = "";
       target.bodyEl.replaceChildren(el("div", { class: "alert error", role: "alert", "data-testid": "submit-error" },
@@ -119,6 +120,14 @@
       busy = false;
       runButton.disabled = submitButton.disabled = false;
     }
+  }
+  // The "accepted X% of N" line counts judged Submits: yours just changed it.
+  async function refreshAcceptance() {
+    try {
+      const problem = await api("GET", `/api/problems/${data.slug}`);
+      document.getElementById("acceptance").textContent = problem.submissions
+        ? `accepted ${Math.round(problem.acceptance_rate * 100)}% of ${problem.submissions}` : "no submissions yet";
+    } catch (error) { /* the line stays as it was; the verdict is what matters */ }
   }
   runButton.addEventListener("click", () => send("run"));
   submitButton.addEventListener("click", () => send("submit"));
