@@ -1,4 +1,4 @@
-"""python -m grader grade PROBLEM_DIR SUBMISSION.py [--json] [--device cpu|gpu] [--samples]
+"""python -m grader grade PROBLEM_DIR SUBMISSION.py [--json] [--device cpu|gpu] [--samples] [--show-hidden]
 python -m grader validate PROBLEM_DIR [--device cpu|gpu] [--json] [--jobs N]"""
 
 import argparse
@@ -20,6 +20,8 @@ def main(argv=None):
     grade.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     grade.add_argument("--samples", action="store_true",
                        help="judge the sample cases only, with full feedback and printed output")
+    grade.add_argument("--show-hidden", action="store_true",
+                       help="for the problem's authors: show hidden cases' inputs, messages, expected and got")
     validate = commands.add_parser("validate", help="check that every example gets its folder's verdict")
     validate.add_argument("problem_dir", type=Path)
     validate.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
@@ -39,7 +41,7 @@ def main(argv=None):
         except OSError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        report = judge(problem, source, device=args.device, samples_only=args.samples)
+        report = judge(problem, source, device=args.device, samples_only=args.samples, show_hidden=args.show_hidden)
         print(json.dumps(report, indent=2) if args.json else render_text(report), end="\n" if args.json else "")
         return 0
     if args.jobs is not None and args.jobs < 1:

@@ -355,14 +355,16 @@ def _default_cache():
     return _default_caches.setdefault(directory, ExpectedCache(directory))
 
 
-def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None, pool=None, on_check=None):
+def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cache=None, pool=None, on_check=None,
+          show_hidden=False):
     """Judge `source` (bytes or str) against `problem` on `device` ("cpu" or "gpu"); returns the report.
 
     The report is a JSON-able dict; `report["verdict"]` is a `Verdict` name. `limits` overrides the
     problem's sandbox limits (tests lower them for speed). `pool` (a `SandboxPool`) supplies sandboxes
     started ahead of need; without one they are started for this submission. `on_check`, if given, is
     called (from the judge's threads) with {case, sample, check, transform, status, verdict, trusted}
-    of each check as soon as it is decided, before the report; the report is what counts.
+    of each check as soon as it is decided, before the report; the report is what counts. `show_hidden`
+    (for a problem's authors) shows hidden cases like samples: inputs, messages, expected and got.
     """
     started = time.monotonic()
     cache = cache or _default_cache()
@@ -376,6 +378,8 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
                        "memory_mb": limits.memory_mb},
             # Until the checks say otherwise: nothing earned (a verdict decided before any check).
             "score": {"points": 0, "max_points": sum(g["max_points"] for g in groups), "groups": groups}}
+    if show_hidden:
+        base["show_hidden"] = True
     if isinstance(source, str):
         source = source.encode("utf-8", errors="surrogateescape")
     rejected = _reject_source(source)
@@ -501,6 +505,10 @@ class _Assessment:
     def hint(self, text):
         if text and text not in self.hints:
             self.hints.append(text)
+
+    def shown(self, case):
+        """Whether the report shows this case's details: samples always, hidden cases to their author."""
+        return case.sample or self.base.get("show_hidden", False)
 
     def report(self):
         run, base, exports = self.run, self.base, self.runs.exports
@@ -726,10 +734,10 @@ class _Assessment:
         hint = hint or self.problem.wrong_answer_hints.get(check)
         self.hint(hint)
         result = {**entry, "status": "wrong", "verdict": Verdict.WRONG_ANSWER.value,
-                  "message": self.said(mismatch) if case.sample else "wrong result (details are hidden)"}
+                  "message": self.said(mismatch) if self.shown(case) else "wrong result (details are hidden)"}
         if hint:
             result["hint"] = hint
-        if case.sample:
+        if self.shown(case):
             result["expected"] = _show_arrays(self.expected[key])
             result["got"] = [self.said(text) for text in _show_arrays(arrays)]
         return result
@@ -740,14 +748,14 @@ class _Assessment:
         self.hint(hint)
         memory = error_type == "MemoryError" or "RESOURCE_EXHAUSTED" in message
         verdict = Verdict.MEMORY_LIMIT_EXCEEDED if memory else Verdict.RUNTIME_ERROR
-        if case.sample:
+        if self.shown(case):
             shown = f"{because}{self.said(_error_type(error_type))}: {self.said(message)}"
         else:
             shown = f"{because}{_error_type(error_type, known_only=True)} (details are hidden)"
         result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
         if hint:
             result["hint"] = hint
-        if case.sample and header.get("traceback"):
+        if self.shown(case) and header.get("traceback"):
             result["traceback"] = self.said(header["traceback"])
         return result
 
@@ -828,7 +836,7 @@ class _Assessment:
 
     def _case_info(self, case):
         info = {"name": case.name, "sample": case.sample}
-        if case.sample:
+        if self.shown(case):
             info["description"] = case.description
             info["inputs"] = _show_arrays(inputs.build_args(case.to_json()))
         return info

@@ -205,3 +205,18 @@ def test_validate_stops_once_at_a_reference_that_fails_its_own_checks(cache):
     assert [(name, got.value) for name, _, got, _ in results] == [("reference.py", "INTERNAL_ERROR")]
     assert "reference.py fails to export jvp/jit: TypeError: can't apply forward-mode autodiff (jvp) to a " \
            "custom_vjp function" in results[0][3]["summary"]
+
+
+def test_an_author_can_see_hidden_cases_in_full(cache):
+    problem = load_problem(PACKAGES / "mean-and-variance")
+    raw = (PACKAGES / "mean-and-variance" / "submissions" / "wrong_answer" / "raw_moments.py").read_bytes()
+    for show_hidden in (False, True):
+        report = judge(problem, raw, cache=cache, limits=ATTACK_LIMITS, show_hidden=show_hidden)
+        hidden = next(c for c in report["checks"] if c["case"] == "far-from-zero" and c["status"] == "wrong")
+        info = next(c for c in report["cases"] if c["name"] == "far-from-zero")
+        if show_hidden:
+            assert hidden["message"].startswith("output[1]: values differ") and len(hidden["expected"]) == 2
+            assert "1000.125" in info["inputs"][0]
+        else:
+            assert hidden["message"] == "wrong result (details are hidden)" and "expected" not in hidden
+            assert "inputs" not in info
