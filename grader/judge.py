@@ -388,11 +388,23 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
     try:
         expected = cache.expected(problem, device)
         live = _Live(problem, cases, expected, device, base, on_check) if on_check else None
-        runs = run_sandboxes(problem, cases, source, limits=limits, device=device, pool=pool, on_frame=live)
+        # The package's checker, if it has one, in a sandbox of its own, started now to be warm when needed.
+        checker = sandbox.Sandbox(limits, "cpu", None, role="checker") if problem.checker else None
+        try:
+            runs = run_sandboxes(problem, cases, source, limits=limits, device=device, pool=pool, on_frame=live)
+        except BaseException:
+            if checker is not None:
+                checker.discard()
+            raise
     except (ReferenceFailure, sandbox.SandboxUnavailable) as error:
         log.exception("judge fault on problem %s", problem.slug)
         return _finish(base, Verdict.INTERNAL_ERROR, f"The judge failed, not your code: {error}", started)
-    return _Assessment(problem, cases, runs, expected, device, base, started).report()
+    assessment = _Assessment(problem, cases, runs, expected, device, base, started, checker)
+    try:
+        return assessment.report()
+    finally:
+        if checker is not None:
+            checker.discard()
 
 
 def _reject_source(source):
@@ -478,8 +490,8 @@ class _Live:
             self._decide(case, ready)
 
     def _decide(self, case, key):
-        if key in self.decided or key not in self.got:
-            return
+        if key in self.decided or key not in self.got or key[1] in self.problem.checker_checks:
+            return  # (a check the package's checker decides is decided with the report)
         header, _ = self.got[key]
         if header.get("status") == "ok" and key[2] != "eager":
             witness = (key[0], "vjp", "jit") if key[1:] == ("jvp", "jit") else key
@@ -493,8 +505,9 @@ class _Live:
 class _Assessment:
     """Turns one judgement's two runs into a report: what ran, what matched, and the verdict."""
 
-    def __init__(self, problem, cases, runs, expected, device, base, started):
+    def __init__(self, problem, cases, runs, expected, device, base, started, checker=None):
         self.problem, self.cases, self.runs, self.expected = problem, cases, runs, expected
+        self.checker, self.checked, self.checker_fault = checker, {}, None
         self.run = runs.harness if runs is not None else None
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
@@ -548,6 +561,8 @@ class _Assessment:
         if exports.consumed and exports.fault is None and not any(h.get("type") == "exported" for h, _ in frames):
             tampered = None  # the harness ended while exporting: each check says so
         got.update(eager)
+        if self.checker is not None:
+            self._run_checker(got, witnesses)
         checks = [self._check(case, check, transform, got, witnesses, tampered, limit_verdict,
                               done if transform == "eager" else evaluator_done)
                   for case in self.cases for check, transform in self.problem.checks]
@@ -565,9 +580,36 @@ class _Assessment:
         checked = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
                                 + ([Verdict.RUNTIME_ERROR] if tampered else []))
         summary = self._summary(checked, checks, limit_message, tampered)
+        if self.checker_fault:
+            return self._done(Verdict.INTERNAL_ERROR, f"The judge failed, not your code: the problem's checker "
+                              f"failed: {self.checker_fault}")
         if broken:
             summary = f"Rule not met: {broken[0]['rule']} ({broken[0]['message']}). " + summary
         return self._done(verdict, summary)
+
+    def _run_checker(self, got, witnesses):
+        """Every result (and witness) of a check the package's checker decides, judged by it at once."""
+        pairs = []
+        for which, found in (("result", got), ("witness", witnesses)):
+            for key, (header, arrays) in found.items():
+                if key[1] in self.problem.checker_checks and header.get("status") == "ok" and key in self.expected:
+                    pairs.append(((key, which), arrays))
+        frames = b"".join(wire.encode({"type": "pair", "index": i, "expected": len(self.expected[key]),
+                                       "check": key[1], "transform": key[2]}, list(self.expected[key]) + list(arrays))
+                          for i, ((key, _), arrays) in enumerate(pairs))
+        source = self.problem.checker
+        run = self.checker.run(json.dumps({"source_bytes": len(source)}).encode() + b"\n" + source + frames)
+        answers, _ = wire.decode(run.result_stream)
+        for header, _ in answers:
+            if header.get("type") == "checker_error":
+                self.checker_fault = str(header.get("message"))[:400]
+            elif header.get("type") == "checked" and type(header.get("index")) is int and 0 <= header["index"] < len(pairs):
+                if "error" in header:
+                    self.checker_fault = str(header["error"])[:400]
+                self.checked[pairs[header["index"]][0]] = (bool(header.get("passed")), str(header.get("message", "")))
+        if len(self.checked) < len(pairs) and self.checker_fault is None:
+            self.checker_fault = (f"it answered {len(self.checked)} of {len(pairs)} results (exit status "
+                                  f"{run.exit_status}{', stopped at a limit' if run.wall_exceeded or run.cpu_exceeded else ''})")
 
     def _score(self, checks, broken):
         """Points per group of cases whose every check passed (none where a rule is broken); a group
@@ -773,8 +815,10 @@ class _Assessment:
             return header
         name = evaluator_module.WITNESSES[witness_key[1:]]
         if key[1:] == ("jvp", "jit"):
+            if "jvp" in self.problem.checker_checks:
+                return None  # the checker decides what a right tangent is
             return self._dot_product_test(case, arrays, witnessed, name)
-        mismatch, _ = self._mismatch(case, key, header, witnessed)
+        mismatch, _ = self._mismatch(case, key, header, witnessed, which="witness")
         if mismatch is None:
             return None
         return f"this result is right, but {name}, the same function, gives another: {mismatch}"
@@ -812,12 +856,18 @@ class _Assessment:
         return (f"this tangent is right on its own, but not the transpose of {name}, the same function's: "
                 f"<cotangent, tangent> = {left:.7g}, <{name} of the cotangent, tangents> = {right:.7g}")
 
-    def _mismatch(self, case, key, header, arrays):
-        """(None, None) when the arrays match; else (what differs, a hint more specific than the problem's)."""
+    def _mismatch(self, case, key, header, arrays, which="result"):
+        """(None, None) when the arrays match; else (what differs, a hint more specific than the problem's).
+        A check the package's checker decides is its answer, once structure and placement are right."""
         expected = self.expected[key]
         placement = header.get("placement") or []
         if expected.structure is not None and header.get("structure") != expected.structure:
             return f"the output is a {header.get('structure')}, expected a {expected.structure}", None
+        if key[1] in self.problem.checker_checks:
+            if any(where != self.platform for where in placement):
+                return f"a value not on {self.platform}", hints.PLACEMENT_HINT
+            passed, message = self.checked.get((key, which), (False, "the checker gave no answer"))
+            return (None, None) if passed else (f"the problem's checker: {message}", None)
         if len(arrays) != len(expected) or len(placement) != len(arrays):
             return f"returned {len(arrays)} array(s), expected {len(expected)}", None
         for i, (where, want, have) in enumerate(zip(placement, expected, arrays)):

@@ -18,6 +18,8 @@ import keyword
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from .compare import DEFAULT_TOLERANCES, Tolerance
 from .sandbox import Limits
 from .sandboxed.harness import BATCHED, CHECKS, DEFAULT_CHECKS, DERIVATIVES
@@ -30,7 +32,7 @@ MAX_SOURCE_BYTES = 64 * 1024
 
 
 TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
-                  "tolerance", "wrong_answer_hints", "rules", "groups", "cases")
+                  "tolerance", "wrong_answer_hints", "rules", "groups", "checker", "cases")
 GROUP_KEYS = ("name", "points", "cases")
 RULE_KEYS = ("must_contain", "must_not_contain", "max_equations")
 ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
@@ -132,6 +134,8 @@ class Problem:
     check_tolerances: dict = dataclasses.field(default_factory=dict)  # check -> {dtype name -> Tolerance}
     rules: "Rules | None" = None
     groups: tuple = ()  # Groups; without any, all cases are one group of 100 points (all or nothing)
+    checker: bytes | None = None       # checker.py: decides the checks of `checker_checks`
+    checker_checks: tuple = ()
 
     def tolerances_for(self, check):
         """dtype name -> Tolerance of `check`: its own where the package sets one, else the problem's."""
@@ -157,7 +161,7 @@ class Problem:
         return hashlib.sha256(data + b"\0" + self.reference).hexdigest()
 
 
-PACKAGE_TEXT_FILES = ("problem.toml", "statement.md", "starter.py", "reference.py")
+PACKAGE_TEXT_FILES = ("problem.toml", "statement.md", "starter.py", "reference.py", "checker.py")
 MAX_PACKAGE_FILES = 200
 
 
@@ -214,13 +218,14 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     tolerances, check_tolerances = _load_tolerances(where, meta, checks)
     rules = _load_rules(where, meta)
     groups = _load_groups(where, meta, cases)
+    checker, checker_checks = _load_checker(where, meta, files, origin, checks)
     wa_hints = where.table(meta, "wrong_answer_hints")
     text = _TextFiles(files, origin)
     return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
         tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances, check_tolerances=check_tolerances,
-        rules=rules, groups=groups,
+        rules=rules, groups=groups, checker=checker, checker_checks=checker_checks,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
         statement=text.get("statement.md"), starter=text.get("starter.py"),
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
@@ -414,8 +419,8 @@ def _check_arg(where, key, arg, index, entry):
     if arg.get("dtype") not in ALLOWED_DTYPES:
         where.fail(key + ".dtype", f"unknown dtype {arg.get('dtype')!r}")
     if "values" in arg:
-        if not isinstance(arg["values"], list) or not all(isinstance(v, (int, float)) for v in arg["values"]):
-            where.fail(key + ".values", "must be a flat list of numbers")
+        if not isinstance(arg["values"], list) or not _rectangular(arg["values"]):
+            where.fail(key + ".values", "must be a list of numbers, or of equally long lists of them (n-D)")
     elif "shape" in arg:
         shape = arg["shape"]
         if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
@@ -442,6 +447,16 @@ def _check_arg(where, key, arg, index, entry):
         where.fail(key, "an array table needs `values` or `shape`")
 
 
+def _rectangular(values):
+    """Numbers, or lists of equally shaped lists, down to numbers (an n-D literal)."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return True
+    if not all(isinstance(v, list) and v for v in values):
+        return False
+    return len({len(v) for v in values}) == 1 and all(_rectangular(v) for v in values) and \
+        len({np.shape(v) for v in values}) == 1
+
+
 def _plain(value):
     if isinstance(value, list):
         return all(_plain(v) for v in value)
@@ -456,6 +471,30 @@ def _all_arrays(spec):
             inner = spec[kind]
             return all(_all_arrays(v) for v in (inner.values() if kind == "dict" else inner))
     return True
+
+
+def _load_checker(where, meta, files, origin, checks):
+    """[checker] checks = [...] and checker.py: the package's own judge of those checks' results."""
+    table = meta.get("checker")
+    if table is None:
+        if "checker.py" in files:
+            where.fail("checker", "the package has a checker.py: say which checks it decides ([checker] checks = [...])")
+        return None, ()
+    if not isinstance(table, dict):
+        where.fail("checker", "must be a table")
+    where.known(table, ("checks",), "checker.")
+    decided = where.strings(table, "checks")
+    asked = {c for c, _ in checks}
+    if not decided or not all(c in asked for c in decided):
+        where.fail("checker.checks", f"must name checks the problem runs ({', '.join(sorted(asked))})")
+    if "checker.py" not in files:
+        raise ProblemError(f"{origin}/checker.py: missing ([checker] is set)")
+    source = _TextFiles(files, origin).get("checker.py")
+    try:
+        compile(source, "checker.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        raise ProblemError(f"{origin}/checker.py: does not compile: {error}") from None
+    return source.encode(), tuple(decided)
 
 
 def _load_groups(where, meta, cases):

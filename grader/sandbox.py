@@ -40,7 +40,8 @@ WALL_BACKSTOP = 4.0
 _PATHS = "import sys; sys.path[:0] = ['/judge/site', '/judge']; "
 HARNESS_BOOT = _PATHS + "from sandboxed.harness import main, exit_now; main(); exit_now()"
 EVALUATOR_BOOT = _PATHS + "from sandboxed.harness import exit_now; from sandboxed.evaluator import main; main(); exit_now()"
-BOOTS = {"harness": HARNESS_BOOT, "evaluator": EVALUATOR_BOOT}
+CHECKER_BOOT = _PATHS + "from sandboxed.harness import exit_now; from sandboxed.checking import main; main(); exit_now()"
+BOOTS = {"harness": HARNESS_BOOT, "evaluator": EVALUATOR_BOOT, "checker": CHECKER_BOOT}
 ZYGOTE_BOOT = _PATHS + "from sandboxed.zygote import main; main()"
 _EXIT_GRACE_S = 1.0  # after its streams close, how long a run may take to exit before it is killed
 

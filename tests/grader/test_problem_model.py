@@ -220,3 +220,30 @@ def test_an_author_can_see_hidden_cases_in_full(cache):
         else:
             assert hidden["message"] == "wrong result (details are hidden)" and "expected" not in hidden
             assert "inputs" not in info
+
+
+def test_a_checker_decides_answers_that_are_not_unique(cache):
+    package = PACKAGES / "top-eigenvector"
+    negated = (package / "submissions" / "accepted" / "negated.py").read_bytes()
+    checked = judge(load_problem(package), negated, cache=cache, limits=ATTACK_LIMITS)
+    assert checked["verdict"] == "ACCEPTED", checked["summary"]
+    # Without its checker the package compares values, and the other sign is wrong.
+    files = read_package(package)
+    del files["checker.py"]
+    toml = files["problem.toml"].decode()
+    files["problem.toml"] = toml.replace('[checker]\nchecks = ["value", "vmap"]\n', "").encode()
+    plain = problem_from_files(files, package.name, origin=package.name)
+    assert judge(plain, negated, cache=cache, limits=ATTACK_LIMITS)["verdict"] == "WRONG_ANSWER"
+    smallest = (package / "submissions" / "wrong_answer" / "smallest.py").read_bytes()
+    report = judge(load_problem(package), smallest, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
+    value = next(c for c in report["checks"] if (c["check"], c["transform"]) == ("value", "jit"))
+    assert value["message"].startswith("the problem's checker: not the top eigenvector, up to sign")
+
+
+def test_a_checker_that_fails_is_the_judges_fault(cache):
+    files = read_package(PACKAGES / "top-eigenvector")
+    files["checker.py"] = b"def check(expected, got, check, transform):\n    raise ValueError('a bug in the checker')\n"
+    problem = problem_from_files(files, "top-eigenvector", origin="top-eigenvector")
+    report = judge(problem, problem.reference, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
+    assert report["verdict"] == "INTERNAL_ERROR"
+    assert "the problem's checker failed: ValueError: a bug in the checker" in report["summary"]
