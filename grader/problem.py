@@ -35,7 +35,7 @@ TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "ent
                   "tolerance", "wrong_answer_hints", "rules", "groups", "checker", "cases")
 GROUP_KEYS = ("name", "points", "cases")
 RULE_KEYS = ("must_contain", "must_not_contain", "max_equations")
-ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "static_argnums")
+ENTRY_KEYS = ("name", "signature", "diff_argnums", "batch_argnums", "batch_axes", "out_axes", "static_argnums")
 CASE_KEYS = ("name", "sample", "description", "seed", "args")
 ARRAY_KEYS = ("dtype", "values", "shape", "scale", "specials", "dist", "low", "high", "choices")
 DISTRIBUTIONS = ("normal", "uniform", "integers", "choice")
@@ -54,6 +54,8 @@ class EntryPoint:
     diff_argnums: tuple[int, ...]
     batch_argnums: tuple[int, ...]
     static_argnums: tuple[int, ...] = ()
+    batch_axes: tuple[int, ...] = ()   # per batched argument, its batch axis (vmap's in_axes); default 0
+    out_axes: int = 0                  # vmap's out_axes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,6 +153,8 @@ class Problem:
                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
         if self.checks != DEFAULT_CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
             job["checks"] = [list(pair) for pair in self.checks]
+        if any(self.entry.batch_axes) or self.entry.out_axes:
+            job["batch_axes"], job["out_axes"] = list(self.entry.batch_axes) or [0] * len(self.entry.batch_argnums), self.entry.out_axes
         if self.rules is not None:
             job["rules"] = True  # the harness then reports each signature's jaxpr; the rules stay here
         return job
@@ -303,7 +307,13 @@ def _load_entry(where, meta):
     entry = EntryPoint(name=name, signature=table.get("signature", f"{name}(...)"),
                        diff_argnums=where.ints(table, "diff_argnums", "entry."),
                        batch_argnums=where.ints(table, "batch_argnums", "entry."),
-                       static_argnums=where.ints(table, "static_argnums", "entry."))
+                       static_argnums=where.ints(table, "static_argnums", "entry."),
+                       batch_axes=where.ints(table, "batch_axes", "entry."),
+                       out_axes=table.get("out_axes", 0))
+    if entry.batch_axes and len(entry.batch_axes) != len(entry.batch_argnums):
+        where.fail("entry.batch_axes", "one axis per argument of batch_argnums")
+    if type(entry.out_axes) is not int:
+        where.fail("entry.out_axes", "must be an integer")
     for j in entry.static_argnums:
         if j in entry.diff_argnums + entry.batch_argnums:
             where.fail("entry.static_argnums", f"argument {j} is static, so it can be neither differentiated nor batched")

@@ -120,6 +120,8 @@ class _Runner:
         self.jax, self.jnp, self.np, self.inputs, self.device = jax, jnp, np, inputs, device
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
+        self.axes = dict(zip(self.batch, job.get("batch_axes") or [0] * len(self.batch)))
+        self.out_axes = job.get("out_axes", 0)
         self.checks = harness.job_checks(job)
         self.jit_checks = harness.jit_checks(job)
         self.grad_of_jit = ("grad", "grad_of_jit") in self.checks
@@ -155,7 +157,8 @@ class _Runner:
             out = self.jax.eval_shape(anchor.call, *x["args"])
         x["cotangent"] = self.jax.tree_util.tree_map(self._put, harness.cotangent_like(self.jax, inputs, case, out))
         x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]
-        x["batched"] = [put(inputs.batch_like(a)) if i in self.batch else x["args"][i] for i, a in enumerate(host)]
+        x["batched"] = [put(inputs.batch_like(a, self.axes[i])) if i in self.batch else x["args"][i]
+                        for i, a in enumerate(host)]
         return x
 
     def case(self, case, programs):
@@ -265,6 +268,6 @@ class _Runner:
         """f on each row of the vmap batch, stacked: what vmap(f) must equal."""
         rows = []
         for k in range(len(self.inputs.BATCH_SCALES)):
-            rows.append(f(*[self.jax.tree_util.tree_map(lambda leaf: leaf[k], b) if i in self.batch else b
-                            for i, b in enumerate(x["batched"])]))
-        return self.jax.tree_util.tree_map(lambda *leaves: self.jnp.stack(leaves), *rows)
+            rows.append(f(*[self.jax.tree_util.tree_map(lambda leaf, i=i: self.jnp.take(leaf, k, axis=self.axes[i]), b)
+                            if i in self.batch else b for i, b in enumerate(x["batched"])]))
+        return self.jax.tree_util.tree_map(lambda *leaves: self.jnp.stack(leaves, axis=self.out_axes), *rows)

@@ -268,6 +268,12 @@ def structs(jax, jnp, inputs, signature):
     return [inputs.map_signature(leaf, arg) for arg in signature]
 
 
+def _with_axis(shape, axis, size):
+    """`shape` with a batch axis of `size` inserted at `axis` (negative counts from the end, as vmap's)."""
+    axis = axis if axis >= 0 else len(shape) + 1 + axis
+    return tuple(shape[:axis]) + (size,) + tuple(shape[axis:])
+
+
 def with_statics(f, signature):
     """f with its static arguments (those of `signature`) filled in: called with None in their places."""
     from . import inputs
@@ -302,6 +308,9 @@ class _CheckRunner:
         self.f = entry
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
+        # Where each batched argument's batch axis is (every leaf's), and where vmap puts the output's.
+        self.axes = dict(zip(self.batch, job.get("batch_axes") or [0] * len(self.batch)))
+        self.out_axes = job.get("out_axes", 0)
         self.jit_checks, self.vjp_order = jit_checks(job), 1 if differentiates(job) else 0
 
     def _on_device(self, value):
@@ -337,8 +346,8 @@ class _CheckRunner:
         return {"args": args,
                 "cotangent": like(lambda o: self.struct(o.shape, o.dtype), out),
                 "tangents": [like(lambda a: self.struct(a.shape, a.dtype), args[i]) for i in self.diff],
-                "batched": [like(lambda a: self.struct((batch,) + a.shape, a.dtype), arg) if i in self.batch else arg
-                            for i, arg in enumerate(args)]}
+                "batched": [like(lambda a, i=i: self.struct(_with_axis(a.shape, self.axes[i], batch), a.dtype), arg)
+                            if i in self.batch else arg for i, arg in enumerate(args)]}
 
     def _inputs(self, case, check):
         """What `check` takes, on the device. Python scalars stay Python scalars, so that traced under
@@ -354,7 +363,8 @@ class _CheckRunner:
         if "tangents" in wanted:
             x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]
         if "batched" in wanted:
-            x["batched"] = [put(inputs.batch_like(a)) if i in self.batch else x["args"][i] for i, a in enumerate(host)]
+            x["batched"] = [put(inputs.batch_like(a, self.axes[i])) if i in self.batch else x["args"][i]
+                            for i, a in enumerate(host)]
         return x
 
     def _program(self, check, f=None):
@@ -362,8 +372,8 @@ class _CheckRunner:
         f = f or self.f
 
         def vmapped(fn, x):
-            in_axes = tuple(0 if i in self.batch else None for i in range(len(x["batched"])))
-            return self.vmap(fn, in_axes=in_axes)(*x["batched"])
+            in_axes = tuple(self.axes.get(i) for i in range(len(x["batched"])))
+            return self.vmap(fn, in_axes=in_axes, out_axes=self.out_axes)(*x["batched"])
 
         return {
             "value": lambda x: f(*x["args"]),

@@ -148,24 +148,24 @@ def tangent_like(case, index, arg):
     return tree_map(lambda leaf, path: random_like(case, f"tangent{index}{path}", np.shape(leaf), leaf.dtype), arg)
 
 
-def batch_like(arg):
-    """build_batch of every leaf of an argument."""
-    return tree_map(lambda leaf, _: build_batch(leaf), arg)
+def batch_like(arg, axis=0):
+    """build_batch of every leaf of an argument, the rows stacked along `axis`."""
+    return tree_map(lambda leaf, _: build_batch(leaf, axis), arg)
 
 
 def build_args(case, make_key=None):
     return [build_arg(spec, case, i, make_key) for i, spec in enumerate(case["args"])]
 
 
-def build_batch(arg):
-    """A batch of len(BATCH_SCALES) rows for vmap, built from one array argument."""
+def build_batch(arg, axis=0):
+    """A batch of len(BATCH_SCALES) rows for vmap, built from one array argument, stacked along `axis`."""
     rows = []
     for k, scale in enumerate(BATCH_SCALES):
         row = arg.astype(np.float64) * scale
         if k == 1 and row.ndim:
             row = row[::-1]
         rows.append(row.astype(arg.dtype))
-    return np.stack(rows)
+    return np.stack(rows, axis=axis)
 
 
 def random_like(case, purpose, shape, dtype):

@@ -247,3 +247,13 @@ def test_a_checker_that_fails_is_the_judges_fault(cache):
     report = judge(problem, problem.reference, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
     assert report["verdict"] == "INTERNAL_ERROR"
     assert "the problem's checker failed: ValueError: a bug in the checker" in report["summary"]
+
+
+def test_vmap_takes_the_batch_axis_and_out_axes_the_problem_names(cache):
+    problem = load_problem(PACKAGES / "mlp-loss")
+    assert problem.job(problem.cases)["batch_axes"] == [1] and problem.job(problem.cases)["out_axes"] == -1
+    relu = (PACKAGES / "mlp-loss" / "submissions" / "wrong_answer" / "relu.py").read_bytes()
+    report = judge(problem, relu, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
+    vmap_grad = next(c for c in report["checks"] if (c["check"], c["transform"]) == ("vmap_grad", "jit"))
+    # {'b1': (8,), 'w1': (4, 8), 'w2': (8, 1)}, each with the batch of 3 last
+    assert [text.rsplit("shape ", 1)[1] for text in vmap_grad["expected"]] == ["[8, 3])", "[4, 8, 3])", "[8, 1, 3])"]
