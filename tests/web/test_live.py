@@ -67,8 +67,7 @@ def test_on_a_phone_the_case_column_stays_while_the_table_scrolls(new_page):
     case = page.locator("[data-testid=checks-table] tbody th").first
     assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")  # it does scroll at this width
     before = case.bounding_box()["x"]
-    scroller.evaluate("s => { s.scrollLeft = s.scrollWidth; }")
-    page.wait_for_function("() => document.querySelector('.table-scroll').scrollLeft > 0")
+    assert scroller.evaluate("s => { s.scrollLeft = s.scrollWidth; return s.scrollLeft; }") > 0
     assert abs(case.bounding_box()["x"] - before) < 1
     # A long line wraps in the editor rather than running off it.
     replace_code(page, "x = " + " + ".join(["1"] * 80) + "\n")

@@ -121,7 +121,9 @@ class TestLearner:
         assert hints.count() == 1 and "custom_jvp" in hints.first.inner_text()
         page.get_by_test_id("hint-button").click()
         page.get_by_test_id("hint-button").click()
-        page.wait_for_function("document.querySelectorAll('#hints-list li').length === 3")
+        # A locator, not wait_for_function: a string predicate is eval'ed, which the page's CSP refuses
+        # whenever it has to poll (a flaky failure).
+        hints.nth(2).wait_for()
         assert page.get_by_test_id("hint-button").is_disabled()
         items = "items => items.map((item) => item.innerHTML.replace(/\\s+/g, ''))"
         shown = page.locator("#hints-list li").evaluate_all(items)
