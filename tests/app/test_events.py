@@ -11,7 +11,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from app.progress import CHECK_EVENT_KEYS, check_event
+from app.progress import CHECK_EVENT_KEYS, POLL_S, check_event
 from tests.app.conftest import ROOT, make_settings, sign_up, wait_judged
 from tests.conftest import CLIP
 
@@ -146,9 +146,11 @@ def test_queue_position_and_a_closed_client_leaves_nothing(server_factory):
         submit(client, first, "accepted/custom_jvp.py")
         waiting = submit(client, second, "accepted/custom_jvp.py")
         with connect_sse(client, "GET", f"/api/submissions/{waiting}/events", headers=second) as source:
-            event = next(source.iter_sse())
+            events = source.iter_sse()  # kept: a dropped iterator closes the response, and so the stream
+            event = next(events)
             assert (event.event, json.loads(event.data)) == ("queued", {"status": "queued", "position": 2})
-            assert server.app.state.open_streams == 1
+            time.sleep(2 * POLL_S)
+            assert server.app.state.open_streams == 1  # still waiting on the hub, between polls
         deadline = time.monotonic() + 10
         while server.app.state.open_streams or server.progress_hub.waiting():
             assert time.monotonic() < deadline, "a closed stream was still polling"
