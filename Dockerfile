@@ -17,6 +17,7 @@ WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
 COPY grader ./grader
 COPY app ./app
+COPY jaxjudge ./jaxjudge
 COPY --from=frontend /src/app/web/static/build ./app/web/static/build
 # Pinned by constraints.txt: the image holds the versions the test suite ran with.
 RUN python -m venv /opt/jaxjudge \
