@@ -259,6 +259,17 @@ class _Where:
     def fail(self, key, message):
         raise ProblemError(f"{self.file}: {key}: {message}")
 
+    def tables(self, meta, key, keys, message):
+        """(key of each, table) of an array of tables ([[cases]], [[groups]]), each holding only `keys`."""
+        raw = meta.get(key)
+        if not isinstance(raw, list) or not raw:
+            self.fail(key, message)
+        for i, table in enumerate(raw):
+            if not isinstance(table, dict):
+                self.fail(f"{key}[{i}]", "must be a table")
+            self.known(table, keys, f"{key}[{i}].")
+            yield f"{key}[{i}]", table
+
     def known(self, table, keys, prefix=""):
         """Fail on the first key of `table` not in `keys`, with the closest known one."""
         for key in table:
@@ -354,15 +365,8 @@ def _load_checks(where, meta, entry):
 
 
 def _load_cases(where, meta, entry):
-    raw = meta.get("cases")
-    if not isinstance(raw, list) or not raw:
-        where.fail("cases", "at least one [[cases]] table is required")
     cases, names = [], set()
-    for i, table in enumerate(raw):
-        key = f"cases[{i}]"
-        if not isinstance(table, dict):
-            where.fail(key, "must be a table")
-        where.known(table, CASE_KEYS, key + ".")
+    for i, (key, table) in enumerate(where.tables(meta, "cases", CASE_KEYS, "at least one [[cases]] table is required")):
         name = where.string(table, "name", key + ".")
         if name in names:
             where.fail(key + ".name", f"duplicate case name {name!r}")
@@ -509,17 +513,10 @@ def _load_checker(where, meta, files, origin, checks):
 
 def _load_groups(where, meta, cases):
     """[[groups]]: name, points and the cases scored together; each case in exactly one group."""
-    raw = meta.get("groups")
-    if raw is None:
+    if meta.get("groups") is None:
         return (Group("all", 100, tuple(c.name for c in cases)),)
-    if not isinstance(raw, list) or not raw:
-        where.fail("groups", "must be a list of [[groups]] tables")
     groups, seen, names = [], {}, {c.name for c in cases}
-    for i, table in enumerate(raw):
-        key = f"groups[{i}]"
-        if not isinstance(table, dict):
-            where.fail(key, "must be a table")
-        where.known(table, GROUP_KEYS, key + ".")
+    for key, table in where.tables(meta, "groups", GROUP_KEYS, "must be a list of [[groups]] tables"):
         name = where.string(table, "name", key + ".")
         points = table.get("points")
         if type(points) is not int or not 0 <= points <= 1_000_000:
