@@ -189,17 +189,27 @@ class Runs:
         return b"".join([wire.encode(h, a) for h, a in checks] + ([wire.encode({"type": "done"})] if done else []))
 
 
+def signature_index(cases):
+    """(the distinct signatures of `cases` (case specs), in order, {case name: its signature's index})."""
+    signatures, index, signature_of = [], {}, {}
+    for case in cases:
+        signature = inputs.signature(case)
+        key = json.dumps(signature, sort_keys=True)
+        if key not in index:
+            index[key] = len(signatures)
+            signatures.append(signature)
+        signature_of[case["name"]] = index[key]
+    return signatures, signature_of
+
+
 def _jobs(problem, cases, source):
     """(what the harness reads first, the cases it reads after exporting, what the evaluator reads).
 
     The first holds each case's signature (its arguments' shapes and dtypes) and no value."""
     job = problem.job(cases)
-    signatures, index = [], {}
+    signatures, signature_of = signature_index(job["cases"])
     for case in job["cases"]:
-        key = json.dumps(inputs.signature(case), sort_keys=True)
-        case["signature"] = index.setdefault(key, len(signatures))
-        if case["signature"] == len(signatures):
-            signatures.append(inputs.signature(case))
+        case["signature"] = signature_of[case["name"]]
     shown = {**job, "signatures": signatures, "source_bytes": len(source),
              "cases": [{"name": c["name"], "sample": c.get("sample", False), "signature": c["signature"]}
                        for c in job["cases"]]}
@@ -454,7 +464,7 @@ class _Live:
         self.assessment = _Assessment(problem, cases, None, expected, device, dict(base), time.monotonic())
         self.problem, self.on_check = problem, on_check
         self.cases = {c.name: c for c in cases}
-        self.signature_of = self.assessment._signatures()
+        self.signature_of = self.assessment.signature_of
         self.eager = iter([(c.name, check, transform) for c in cases
                            for check, transform in problem.checks if transform == "eager"])
         self.in_order = True
@@ -508,6 +518,7 @@ class _Assessment:
     def __init__(self, problem, cases, runs, expected, device, base, started, checker=None):
         self.problem, self.cases, self.runs, self.expected = problem, cases, runs, expected
         self.checker, self.checked, self.checker_fault = checker, {}, None
+        self.signature_of = signature_index([c.to_json() for c in cases])[1]
         self.run = runs.harness if runs is not None else None
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
@@ -630,7 +641,7 @@ class _Assessment:
         if rules is None:
             return None
         broken = {}
-        signatures = sorted(set(self._signatures().values()))
+        signatures = sorted(set(self.signature_of.values()))
         for signature in signatures:
             summary = self.runs.exports.jaxprs.get(signature, {})
             for rule, why in rules.broken({k: summary.get(k) for k in ("primitives", "equations")}):
@@ -683,7 +694,7 @@ class _Assessment:
                 got[key] = (header, arrays)
             elif header.get("type") == "witness":
                 witnesses[key] = (header, arrays)
-        signature_of = self._signatures()
+        signature_of = self.signature_of
         for case in self.cases:
             for check, transform in self.problem.checks:
                 if transform == "eager":
@@ -695,13 +706,6 @@ class _Assessment:
                 if error is not None and (check, transform) in evaluator_module.WITNESSES:
                     witnesses[(case.name, check, transform)] = (error, [])
         return got, witnesses, any(h.get("type") == "done" for h, _ in frames)
-
-    def _signatures(self):
-        signatures, index = {}, {}
-        for case in self.cases:
-            key = json.dumps(inputs.signature(case.to_json()), sort_keys=True)
-            signatures[case.name] = index.setdefault(key, len(index))
-        return signatures
 
     def _read_frames(self, frames, wire_error):
         """The eager checks' frames after the export phase, taken only in the order the harness sends

@@ -253,16 +253,10 @@ class _Runner:
             return error
 
     def _grad_of_sum(self, f):
-        return self.jax.grad(lambda *a: harness.sum_leaves(self.jax, self.jnp, f(*a)), argnums=self.diff)
+        return harness.grad_of_sum(self.jax.grad, self.jax, self.jnp, f, self.diff)
 
     def _vjp(self, f, args, cotangent):
-        def partial(*diff_values):
-            full = list(args)
-            for i, v in zip(self.diff, diff_values):
-                full[i] = v
-            return f(*full)
-        _, pullback = self.jax.vjp(partial, *[args[i] for i in self.diff])
-        return pullback(cotangent)
+        return harness.vjp_at(self.jax.vjp, f, args, self.diff, cotangent)
 
     def _rows(self, f, x):
         """f on each row of the vmap batch, stacked: what vmap(f) must equal."""

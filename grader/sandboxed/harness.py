@@ -244,6 +244,27 @@ def sum_leaves(jax, jnp, tree):
     return total
 
 
+def grad_of_sum(grad, jax, jnp, f, diff):
+    """grad (jax.grad, as bound before user code ran) of the sum of every leaf of f, in `diff`."""
+    return grad(lambda *a: sum_leaves(jax, jnp, f(*a)), argnums=diff)
+
+
+def partial_in(f, args, diff):
+    """f as a function of the differentiated arguments alone, the others fixed."""
+    def g(*diff_values):
+        full = list(args)
+        for i, v in zip(diff, diff_values):
+            full[i] = v
+        return f(*full)
+    return g
+
+
+def vjp_at(vjp, f, args, diff, cotangent):
+    """The VJP of f at `args`, in the differentiated arguments, of `cotangent`."""
+    _, pullback = vjp(partial_in(f, args, diff), *[args[i] for i in diff])
+    return pullback(cotangent)
+
+
 def cotangent_like(jax, inputs, case, out):
     """Seeded values shaped like the output `out` (a pytree of shapes and dtypes), leaf by leaf."""
     leaves, tree = jax.tree_util.tree_flatten(out)
@@ -319,23 +340,13 @@ class _CheckRunner:
         return value
 
     def _grad_of_sum(self, f):
-        return self.grad(lambda *a: sum_leaves(self._jax, self.jnp, f(*a)), argnums=self.diff)
-
-    def _partial(self, f, args):
-        """f as a function of the differentiated arguments alone, the others fixed."""
-        def g(*diff_values):
-            full = list(args)
-            for i, v in zip(self.diff, diff_values):
-                full[i] = v
-            return f(*full)
-        return g
+        return grad_of_sum(self.grad, self._jax, self.jnp, f, self.diff)
 
     def _vjp(self, f, args, cotangent):
-        _, pullback = self.vjp(self._partial(f, args), *[args[i] for i in self.diff])
-        return pullback(cotangent)
+        return vjp_at(self.vjp, f, args, self.diff, cotangent)
 
     def _jvp(self, f, args, tangents):
-        return self.jvp(self._partial(f, args), tuple(args[i] for i in self.diff), tuple(tangents))
+        return self.jvp(partial_in(f, args, self.diff), tuple(args[i] for i in self.diff), tuple(tangents))
 
     def _input_structs(self, signature):
         """The abstract inputs dict of a signature: args, cotangent, tangents, batched."""
