@@ -120,13 +120,15 @@ def finish_submission(session, *, submission_id, worker_id, report):
     return stored == 1
 
 
-def hand_back(session, *, submission_id, worker_id):
-    """Return a claimed submission to the queue unjudged (the claim does not count as an attempt)."""
+def hand_back(session, *, submission_id, worker_id, attempted=False):
+    """Return a claimed submission to the queue unjudged. The claim counts as an attempt only when
+    `attempted` (it was judged, and the judge failed in a way another try may not)."""
     session.execute(
         update(Submission)
         .where(Submission.id == submission_id, Submission.lease_owner == worker_id,
                Submission.status == RUNNING)
-        .values(status=QUEUED, lease_owner=None, lease_expires_at=None, attempts=Submission.attempts - 1)
+        .values(status=QUEUED, lease_owner=None, lease_expires_at=None,
+                attempts=Submission.attempts - (0 if attempted else 1))
     )
     session.commit()
 

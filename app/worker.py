@@ -95,6 +95,11 @@ class Worker:
             heartbeat.join()
             publisher.flush()
         with self.session_factory() as session:
+            if report.get("retry") and attempt < self.settings.max_attempts:
+                # The machine was too busy to finish the run: judged again, not blamed on the load.
+                log.warning("submission %s: %s; queued again", submission_id, report["summary"])
+                queue.hand_back(session, submission_id=submission_id, worker_id=self.worker_id, attempted=True)
+                return
             queue.finish_submission(session, submission_id=submission_id, worker_id=self.worker_id,
                                     report=report)
         log.info("submission %s: %s", submission_id, report["verdict"])

@@ -4,11 +4,13 @@ A cgroup counts CPU time and enforces memory where one can be made (grader/_cgro
 (an unprivileged container), `RunUsage` counts both from the processes themselves: every process
 descending from the run's root, sampled as the run goes (a process that ended keeps what it was last
 seen using). Either way it also measures how long the run's threads waited, runnable, for a CPU
-(/proc/<pid>/task/<tid>/schedstat): time the machine's load took, which the wall-clock limit gives back,
+(/proc/<pid>/task/<tid>/schedstat, plus a wait still going on: a thread seen runnable, and not run, from
+one sample to the next): time the machine's load took, which the wall-clock limit gives back,
 so that a busy machine slows a verdict without changing it. A sleeping run waits for no CPU.
 """
 
 import os
+import time
 
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
@@ -53,6 +55,11 @@ class RunUsage:
         self._pids = pids or (lambda: descendants(root_pid))
         self._cpu = {}       # pid: CPU seconds last seen
         self._waited = {}    # (pid, tid): seconds waited for a CPU, last seen
+        # The kernel adds a wait to a thread's schedstat when the wait ends, when it gets a CPU: until
+        # then, the time a thread has been seen runnable and not running (a wait still going on).
+        self._waiting = {}   # (pid, tid): seconds
+        self._last = {}      # (pid, tid): (CPU ns, waited ns, runnable) last seen
+        self._sampled_at = time.monotonic()
         self._start_cpu = self._start_wait = None
         self.sample()
         self._start_cpu, self._start_wait = dict(self._cpu), dict(self._waited)
@@ -61,6 +68,8 @@ class RunUsage:
         """Read every process and thread once; with `memory`, returns the bytes they hold now (PSS: pages
         shared with the zygote, and between its children, counted once), else 0."""
         held = 0
+        now = time.monotonic()
+        since, self._sampled_at = now - self._sampled_at, now
         for pid in self._pids():
             try:
                 with open(f"/proc/{pid}/stat", "rb") as f:
@@ -69,11 +78,23 @@ class RunUsage:
                 if memory:
                     held += _pss_bytes(pid)
                 for task in os.scandir(f"/proc/{pid}/task"):
-                    with open(f"{task.path}/schedstat", "rb") as f:
-                        self._waited[(pid, task.name)] = int(f.read().split()[1]) / 1e9
+                    self._sample_thread((pid, task.name), task.path, since)
             except (OSError, IndexError, ValueError):
                 continue  # it ended while we looked
         return held
+
+    def _sample_thread(self, key, path, since):
+        with open(f"{path}/schedstat", "rb") as f:
+            ran, waited = (int(n) for n in f.read().split()[:2])
+        with open(f"{path}/stat", "rb") as f:
+            runnable = f.read().rsplit(b")", 1)[1].split()[0] == b"R"
+        self._waited[key] = waited / 1e9
+        last = self._last.get(key)
+        if last is not None and waited != last[1]:
+            self._waiting[key] = 0.0  # its wait ended and is in `waited` now
+        elif last is not None and runnable and last[2] and ran == last[0]:
+            self._waiting[key] = self._waiting.get(key, 0.0) + since  # runnable throughout, and not run
+        self._last[key] = (ran, waited, runnable)
 
     def cpu_seconds(self):
         """CPU time of the run's processes since this object was made (user and system)."""
@@ -84,4 +105,5 @@ class RunUsage:
         thread blocked on others (XLA's compile and compute pools) waits while they do, so no one
         thread's wait is the run's. Threads that wait at once count more than once, which errs toward a
         longer wall clock, never a shorter one; CPU time still decides the verdict."""
-        return sum(waited - self._start_wait.get(key, 0.0) for key, waited in self._waited.items())
+        return (sum(waited - self._start_wait.get(key, 0.0) for key, waited in self._waited.items())
+                + sum(self._waiting.values()))

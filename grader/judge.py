@@ -620,7 +620,7 @@ class _Assessment:
                 self.checked[pairs[header["index"]][0]] = (bool(header.get("passed")), str(header.get("message", "")))
         if len(self.checked) < len(pairs) and self.checker_fault is None:
             self.checker_fault = (f"it answered {len(self.checked)} of {len(pairs)} results (exit status "
-                                  f"{run.exit_status}{', stopped at a limit' if run.wall_exceeded or run.cpu_exceeded else ''})")
+                                  f"{run.exit_status}{', stopped at a limit' if run.wall_exceeded or run.cpu_exceeded or run.overloaded else ''})")
 
     def _score(self, checks, broken):
         """Points per group of cases whose every check passed (none where a rule is broken); a group
@@ -651,7 +651,9 @@ class _Assessment:
                 for rule in named]
 
     def _done(self, verdict, summary):
-        return _finish(self.base, verdict, summary, self.started, hints=self.hints)
+        # Stopped only because the machine was too busy: a worker judges it again (app/worker.py).
+        retry = verdict is Verdict.INTERNAL_ERROR and any(run.overloaded for run in self.runs.runs())
+        return _finish(self.base, verdict, summary, self.started, hints=self.hints, **({"retry": True} if retry else {}))
 
     def _limit_outcome(self):
         for run in self.runs.runs():
@@ -659,6 +661,9 @@ class _Assessment:
                 return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after the wall-time limit ({run.wall_s:.1f} s)."
             if run.cpu_exceeded:
                 return Verdict.TIME_LIMIT_EXCEEDED, f"Stopped after using {run.cpu_s:.1f} s of CPU time."
+            if run.overloaded:
+                return Verdict.INTERNAL_ERROR, (f"The judge failed, not your code: the machine was too busy to "
+                                                f"finish the run in {run.wall_s:.0f} s ({run.cpu_s:.1f} s of CPU time).")
             if run.memory_exceeded:
                 return Verdict.MEMORY_LIMIT_EXCEEDED, "Stopped for using more memory than the limit."
             if run.output_exceeded:

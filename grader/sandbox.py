@@ -33,7 +33,9 @@ _READ_CHUNK = 1 << 16
 _CPU_POLL_S = 0.25
 # TIME_LIMIT_EXCEEDED is decided on CPU time. The wall clock gives back what the machine's load took (the
 # time the run's threads waited, runnable, for a CPU), so a sleeping run stops at its wall-time limit and
-# a starved one is not stopped for the load; past this many wall-time limits it stops regardless.
+# a starved one is not stopped for the load. Past this many of its larger limit (wall or CPU) it stops
+# regardless, and that is the judge's fault, not a verdict (`SandboxRun.overloaded`): a run given its
+# whole CPU time on a machine loaded this many times over finishes inside it.
 WALL_BACKSTOP = 4.0
 # Once the harness is done, the process ends at once: tearing JAX down (its threads, the XLA client)
 # took ~0.3 s of the verdict's latency, and nothing it would do on the way out is wanted.
@@ -68,6 +70,11 @@ class Limits:
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
+    @property
+    def backstop_s(self):
+        """The longest a run lives on the wall clock, however long it waited for a CPU."""
+        return WALL_BACKSTOP * max(self.wall_time_s, self.cpu_time_s)
+
 
 @dataclasses.dataclass
 class SandboxRun:
@@ -81,6 +88,7 @@ class SandboxRun:
     wall_s: float
     cpu_s: float
     wall_exceeded: bool = False
+    overloaded: bool = False          # stopped at the backstop, its own time still inside its limits
     cpu_exceeded: bool = False
     memory_exceeded: bool = False
     output_exceeded: bool = False
@@ -347,7 +355,7 @@ class _BwrapProcess:
 
 
 def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, on_result=None, hold_stdin=False):
-    limit_at, backstop = started + limits.wall_time_s, started + limits.wall_time_s * WALL_BACKSTOP
+    limit_at, backstop = started + limits.wall_time_s, started + limits.backstop_s
     # A sandbox started ahead of need has already spent CPU on `import jax`; only the job's counts.
     cpu_before = cgroup.cpu_seconds() if cgroup is not None else 0.0
     usage = _usage.RunUsage(proc.root_pid, cgroup.pids if cgroup is not None else None)
@@ -369,9 +377,10 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, on_result=
         now = time.monotonic()
         if now - sampled_at >= _CPU_POLL_S:
             resident, sampled_at = usage.sample(memory=cgroup is None), now
-        timeout = min(backstop, limit_at + usage.starved_seconds()) - now
+        own_limit_at = limit_at + usage.starved_seconds()
+        timeout = min(backstop, own_limit_at) - now
         if timeout <= 0:
-            flags["wall_exceeded"] = True
+            flags["overloaded" if now < own_limit_at else "wall_exceeded"] = True
             break
         # RLIMIT_CPU counts one process; the cgroup (or the process tree) counts every thread and child.
         cpu_used = cgroup.cpu_seconds() - cpu_before if cgroup is not None else usage.cpu_seconds()
@@ -443,7 +452,8 @@ def _collect(proc, result_read, stdin_bytes, limits, started, cgroup, on_result=
     return SandboxRun(
         result_stream=bytes(result), stdout_tail=bytes(tails["stdout"]), stderr_tail=bytes(tails["stderr"]),
         output_bytes=output_total, exit_status=exit_status, wall_s=wall, cpu_s=cpu,
-        wall_exceeded=flags.get("wall_exceeded", False), cpu_exceeded=cpu_exceeded,
+        wall_exceeded=flags.get("wall_exceeded", False), overloaded=flags.get("overloaded", False),
+        cpu_exceeded=cpu_exceeded,
         memory_exceeded=flags.get("memory_exceeded", False), memory_enforced_by="cgroup" if cgroup else "watchdog",
         output_exceeded=flags.get("output_exceeded", False),
         result_exceeded=flags.get("result_exceeded", False))

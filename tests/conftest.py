@@ -1,5 +1,8 @@
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,23 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not has_gpu:
             item.add_marker(skip_gpu)
+
+
+@contextlib.contextmanager
+def busy_processes(per_core, *, above=False):
+    """`per_core` busy processes per CPU, each in a session of its own (as other workers' sandboxes
+    are, so the scheduler's autogroups share the CPUs among them all). `above`: at nice -20, process and
+    autogroup both, which leaves a run at nice 0 about 1% of a CPU (root only)."""
+    busy = ("import os, time\n" + ("os.nice(-20)\nopen('/proc/self/autogroup', 'w').write('-20')\n" if above else "")
+            + "end = time.time() + 120\nwhile time.time() < end: pass")
+    processes = [subprocess.Popen([sys.executable, "-c", busy], start_new_session=True)
+                 for _ in range(per_core * os.cpu_count())]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
 
 
 def free_port():

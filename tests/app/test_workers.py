@@ -13,8 +13,9 @@ from sqlalchemy import select
 from app.cli import import_problem_dirs
 from app.models import Problem, Submission
 from app.users.service import register_user
+from app.worker import Worker
 from tests.app.conftest import SECRET, sign_up, wait_judged
-from tests.conftest import CLIP, free_port, wait_until_up
+from tests.conftest import CLIP, busy_processes, free_port, wait_until_up
 
 EXAMPLES = CLIP / "submissions"
 JOBS = [("accepted/custom_jvp.py", "ACCEPTED"), ("wrong_answer/plain_clip.py", "WRONG_ANSWER"),
@@ -126,3 +127,26 @@ def test_api_restart_with_submissions_queued_loses_none(settings, session_factor
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     assert verdicts == [verdict for _, verdict in JOBS[:3]]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="busy processes above the run's priority need root")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_submission_the_machine_was_too_busy_to_judge_is_judged_again(settings, session_factory):
+    # A wall-time limit of 0.5 s (CPU 2 s, so stopped on the wall clock at 8 s however long it waited):
+    # beside busy processes above its priority the run cannot finish, which is the judge's fault, so the
+    # worker queues it again; once the machine is quiet it is judged, on its second attempt.
+    first, second = queue_jobs(session_factory, JOBS[:1] * 2)
+    worker = Worker(session_factory=session_factory,
+                    settings=settings.model_copy(update={"judge_wall_time_s": 0.5, "pool_size": 0}))
+    assert worker.run_once()  # the first, on a quiet machine (and the problem's expected values with it)
+    with busy_processes(2, above=True):
+        assert worker.run_once()
+
+    def row(submission_id):
+        with session_factory() as session:
+            found = session.get(Submission, submission_id)
+            return found.status, found.verdict, found.attempts, found.lease_owner
+    assert row(first) == ("judged", "ACCEPTED", 1, None)
+    assert row(second) == ("queued", None, 1, None)
+    assert worker.run_once()
+    assert row(second) == ("judged", "ACCEPTED", 2, None)

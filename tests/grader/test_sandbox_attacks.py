@@ -51,7 +51,7 @@ def judged(judge_samples, source, *verdicts):
     assert report["verdict"] in verdicts, report["summary"]
     # Within the wall-time limit on an idle machine; a loaded one gives back the time spent waiting for a
     # CPU, up to the backstop.
-    assert seconds < ATTACK_LIMITS.wall_time_s * sandbox.WALL_BACKSTOP + MARGIN_S
+    assert seconds < ATTACK_LIMITS.backstop_s + MARGIN_S
     assert_nothing_left_running()
     return report
 
