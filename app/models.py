@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -56,6 +56,7 @@ class Problem(Base):
     title: Mapped[str] = mapped_column(String(200))
     difficulty: Mapped[str] = mapped_column(String(16))
     tags: Mapped[list] = mapped_column(default=list)
+    prerequisites: Mapped[list] = mapped_column(default=list, server_default=text("'[]'"))  # slugs
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("problem_versions.id", use_alter=True, name="fk_problems_current_version"))

@@ -31,7 +31,7 @@ DEVICES = ("any", "gpu")
 MAX_SOURCE_BYTES = 64 * 1024
 
 
-TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "device", "hints", "entry", "checks", "limits",
+TOP_LEVEL_KEYS = ("slug", "title", "difficulty", "tags", "prerequisites", "device", "hints", "entry", "checks", "limits",
                   "tolerance", "wrong_answer_hints", "rules", "groups", "checker", "cases")
 GROUP_KEYS = ("name", "points", "cases")
 RULE_KEYS = ("must_contain", "must_not_contain", "max_equations")
@@ -138,6 +138,7 @@ class Problem:
     groups: tuple = ()  # Groups; without any, all cases are one group of 100 points (all or nothing)
     checker: bytes | None = None       # checker.py: decides the checks of `checker_checks`
     checker_checks: tuple = ()
+    prerequisites: tuple = ()          # slugs of the problems to solve first (the list's suggested order)
 
     def tolerances_for(self, check):
         """dtype name -> Tolerance of `check`: its own where the package sets one, else the problem's."""
@@ -209,8 +210,12 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
         raise ProblemError(f"{where.file}: {error}") from None
     where.known(meta, TOP_LEVEL_KEYS)
     slug = where.string(meta, "slug")
-    if not slug.replace("-", "").isalnum() or slug != slug.lower() or not slug.isascii():
+    if not _is_slug(slug):
         raise ProblemError(f"{where.file}: slug {slug!r} must be lowercase letters, digits and '-'")
+    prerequisites = tuple(where.strings(meta, "prerequisites"))
+    for other in prerequisites:
+        if not _is_slug(other) or other == slug:
+            where.fail("prerequisites", f"{other!r} is not the slug of another problem")
     if folder_name is not None and slug != folder_name:
         raise ProblemError(f"{where.file}: slug {slug!r} differs from the folder name {folder_name!r}")
     difficulty = where.choice(meta, "difficulty", DIFFICULTIES)
@@ -227,7 +232,7 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
     text = _TextFiles(files, origin)
     return Problem(
         slug=slug, title=where.string(meta, "title"), difficulty=difficulty,
-        tags=tuple(where.strings(meta, "tags")), hints=tuple(where.strings(meta, "hints")),
+        tags=tuple(where.strings(meta, "tags")), prerequisites=prerequisites, hints=tuple(where.strings(meta, "hints")),
         device=device, entry=entry, limits=limits, tolerances=tolerances, check_tolerances=check_tolerances,
         rules=rules, groups=groups, checker=checker, checker_checks=checker_checks,
         wrong_answer_hints={str(k): str(v) for k, v in wa_hints.items()}, cases=cases, checks=checks,
@@ -235,6 +240,10 @@ def problem_from_files(files, folder_name=None, *, origin="package"):
         reference=text.get("reference.py").encode(), examples=_load_examples(files, origin),
         files=dict(files),
     )
+
+
+def _is_slug(text):
+    return bool(text) and text.replace("-", "").isalnum() and text == text.lower() and text.isascii()
 
 
 class _TextFiles:

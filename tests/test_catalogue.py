@@ -42,3 +42,13 @@ def test_every_package_meets_the_bar(package):
     assert problem.hints and all(h.strip() for h in problem.hints), f"{problem.slug}: hints"
     assert problem.tags and all(t.strip() for t in problem.tags), f"{problem.slug}: tags"
     assert WORKED_EXAMPLE.search(problem.statement), f"{problem.slug}: statement.md has no 'Worked example' section"
+
+
+def test_prerequisites_name_packages_of_the_catalogue_and_form_no_cycle():
+    prerequisites = {p.name: load_problem(p).prerequisites for p in PACKAGES}
+    unknown = {slug: [s for s in before if s not in prerequisites] for slug, before in prerequisites.items()}
+    assert not {slug: u for slug, u in unknown.items() if u}, "prerequisites naming no package in problems/"
+
+    def reaches(slug, target, seen=()):
+        return any(s == target or (s not in seen and reaches(s, target, (*seen, s))) for s in prerequisites[slug])
+    assert not [slug for slug in prerequisites if reaches(slug, slug)], "a cycle of prerequisites"

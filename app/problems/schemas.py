@@ -97,6 +97,8 @@ class ProblemSummary(BaseModel):
     title: str
     difficulty: str
     tags: list[str]
+    prerequisites: list[str] = Field(description="slugs of the problems to solve first; the list is in a "
+                                                 "suggested order, each problem after these")
     published: bool
     submissions: int = Field(description="judged submissions (mode submit)")
     acceptance_rate: float | None = Field(description="accepted / judged submissions; null before any")
@@ -149,6 +151,7 @@ class ProblemIn(BaseModel):
     title: Text = Field(min_length=1, max_length=200)
     difficulty: Literal["easy", "medium", "hard"]
     tags: list[Annotated[Text, Field(max_length=64)]] = Field([], max_length=32)
+    prerequisites: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]] = Field([], max_length=32)
     device: Literal["any", "gpu"] = "any"
     hints: list[Annotated[Text, Field(max_length=10_000)]] = Field([], max_length=32)
     entry: EntryIn

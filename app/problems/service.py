@@ -64,7 +64,7 @@ def import_package(session, *, files, origin="package"):
     problem = session.scalar(select(Problem).where(Problem.slug == checked.slug))
     if problem is None:
         problem = Problem(slug=checked.slug, title=checked.title, difficulty=checked.difficulty,
-                          tags=list(checked.tags), published=False)
+                          tags=list(checked.tags), prerequisites=list(checked.prerequisites), published=False)
         session.add(problem)
         session.flush()
     elif problem.current_version is not None and problem.current_version.digest == digest:
@@ -82,6 +82,7 @@ def import_package(session, *, files, origin="package"):
     session.add(version)
     session.flush()
     problem.title, problem.difficulty, problem.tags = checked.title, checked.difficulty, list(checked.tags)
+    problem.prerequisites = list(checked.prerequisites)
     problem.current_version_id = version.id
     session.flush()
     return problem, version, True
@@ -125,7 +126,7 @@ def files_from_zip(data):
 def files_from_fields(fields):
     """A package ({path: bytes}) from a ProblemIn."""
     meta = {"slug": fields.slug, "title": fields.title, "difficulty": fields.difficulty, "tags": fields.tags,
-            "device": fields.device, "hints": fields.hints, "entry": fields.entry.model_dump()}
+            "prerequisites": fields.prerequisites, "device": fields.device, "hints": fields.hints, "entry": fields.entry.model_dump()}
     tables = {"limits": fields.limits.model_dump(),
               "tolerance": {dtype: spec.model_dump() for dtype, spec in fields.tolerance.items()},
               "wrong_answer_hints": fields.wrong_answer_hints}
@@ -153,7 +154,8 @@ def fields_of_version(version):
                  "source": version.files[e["name"]]} for e in version.examples]
     return json_safe({
         "slug": meta["slug"], "title": meta["title"], "difficulty": meta["difficulty"],
-        "tags": meta.get("tags", []), "device": meta.get("device", "any"), "hints": meta.get("hints", []),
+        "tags": meta.get("tags", []), "prerequisites": meta.get("prerequisites", []),
+        "device": meta.get("device", "any"), "hints": meta.get("hints", []),
         "entry": meta["entry"], "limits": meta.get("limits", {}), "tolerance": meta.get("tolerance", {}),
         "wrong_answer_hints": meta.get("wrong_answer_hints", {}), "cases": meta["cases"],
         "statement": version.statement, "starter": version.starter, "reference": version.reference,
@@ -197,7 +199,7 @@ def summaries(session, *, problems, user):
     for p in problems:
         total, accepted = stats.get(p.id, (0, 0))
         out.append({"slug": p.slug, "title": p.title, "difficulty": p.difficulty, "tags": p.tags,
-                    "published": p.published, "submissions": total,
+                    "prerequisites": p.prerequisites, "published": p.published, "submissions": total,
                     "acceptance_rate": round(accepted / total, 4) if total else None,
                     "solved": marks.get(p.id, False) if user else None,
                     "attempted": (p.id in marks) if user else None})
@@ -205,10 +207,34 @@ def summaries(session, *, problems, user):
 
 
 def list_problems(session, *, user, include_drafts=False):
+    """The problems in the suggested order (`suggested_order`)."""
     query = select(Problem).where(Problem.current_version_id.is_not(None)).order_by(Problem.id)
     if not include_drafts:
         query = query.where(Problem.published.is_(True))
-    return summaries(session, problems=session.scalars(query).all(), user=user)
+    return summaries(session, problems=suggested_order(session.scalars(query).all()), user=user)
+
+
+def suggested_order(problems):
+    """Each problem after the listed ones it names as prerequisites, and otherwise easiest first, then
+    oldest first. A prerequisite that is not listed (unpublished, say) orders nothing; in a cycle, the
+    problem reached first goes first."""
+    rank = {d: i for i, d in enumerate(grader.problem.DIFFICULTIES)}
+    pending = sorted(problems, key=lambda p: (rank.get(p.difficulty, len(rank)), p.id))
+    by_slug = {p.slug: p for p in pending}
+    placed, order = set(), []
+
+    def place(problem, path):
+        if problem.slug in placed or problem.slug in path:
+            return
+        for slug in problem.prerequisites:
+            if slug in by_slug:
+                place(by_slug[slug], path | {problem.slug})
+        placed.add(problem.slug)
+        order.append(problem)
+
+    for problem in pending:
+        place(problem, frozenset())
+    return order
 
 
 def grader_problem(version):

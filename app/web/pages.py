@@ -103,7 +103,8 @@ def problem_list(request: Request, session: SessionDep, user: OptionalUser, tag:
     tags = sorted({t for row in rows for t in row["tags"]})
     shown = [r for r in rows if (not tag or tag in r["tags"]) and (not difficulty or r["difficulty"] == difficulty)]
     return render(request, "problems.html", user=user, problems=shown, tags=tags, tag=tag,
-                  difficulty=difficulty, difficulties=DIFFICULTIES, total=len(rows))
+                  difficulty=difficulty, difficulties=DIFFICULTIES, total=len(rows),
+                  titles={r["slug"]: r["title"] for r in rows})
 
 
 @router.get("/problems/{slug}", response_class=HTMLResponse)

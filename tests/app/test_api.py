@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.cli import import_problem_dirs
 from app.models import Problem, Role
 from app.problems.service import grader_problem
 from app.users.service import set_admin
@@ -97,6 +98,17 @@ class TestProblems:
             assert "straight-through" in detail["statement"] and detail["entry_point"] == "clip_passthrough"
             assert detail["samples"][0]["name"] == "worked-example"
             assert "reference" not in detail and "_clip_passthrough_jvp" not in str(detail)
+
+    def test_the_list_is_in_a_suggested_order(self, server, session_factory):
+        # log-sigmoid names stable-softplus, which names clip-passthrough; without prerequisites the
+        # easier comes first (logsumexp-last-axis is easy, hessian-vector-product medium), then the older.
+        slugs = ["log-sigmoid", "hessian-vector-product", "stable-softplus", "logsumexp-last-axis"]
+        import_problem_dirs(session_factory, [CLIP.parent / slug for slug in slugs], publish=True)
+        with server.client() as client:
+            listed = client.get("/api/problems").json()
+        assert [p["slug"] for p in listed] == ["clip-passthrough", "logsumexp-last-axis", "stable-softplus",
+                                                "log-sigmoid", "hessian-vector-product"]
+        assert {p["slug"]: p["prerequisites"] for p in listed}["log-sigmoid"] == ["stable-softplus"]
 
     def test_unknown_problem_404(self, server):
         with server.client() as client:

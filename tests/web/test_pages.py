@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app.cli import import_problem_dirs
 from tests.conftest import CLIP
 from tests.web.conftest import ARTIFACTS, PASSWORD, replace_code, sign_in, sign_up, wait_verdict
 
@@ -279,16 +280,28 @@ class TestLayout:
         page.goto("/")
         page.get_by_test_id("filter-difficulty").select_option("hard")
         page.get_by_role("button", name="Filter").click()
+        page.wait_for_url(re.compile(r"difficulty=hard"))
         assert page.get_by_test_id("problem-link-clip-passthrough").count() == 0
-        assert "No problem matches" in page.content()
+        assert set(page.locator("table.problems .difficulty").all_inner_texts()) <= {"hard"}
         page.goto("/?tag=custom_jvp&difficulty=easy")
         assert page.get_by_test_id("problem-link-clip-passthrough").is_visible()
+        page.goto("/?tag=no-such-tag")
+        assert "No problem matches" in page.content()
+
+    def test_the_list_suggests_an_order(self, page, session_factory):
+        import_problem_dirs(session_factory, [CLIP.parent / "log-sigmoid", CLIP.parent / "stable-softplus"], publish=True)
+        page.goto("/")
+        slugs = [href.rsplit("/", 1)[1] for href in
+                 page.locator("table.problems a[data-testid^=problem-link-]").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+        assert slugs.index("clip-passthrough") < slugs.index("stable-softplus") < slugs.index("log-sigmoid")
+        assert page.get_by_test_id("after-log-sigmoid").inner_text() == "after Softplus that neither overflows nor loses its gradient"
 
 
 def fill_new_problem(page, slug):
     page.get_by_test_id("admin-slug").fill(slug)
     page.get_by_test_id("admin-title").fill("Double <i>it</i>")
     page.get_by_test_id("admin-tags").fill("warm-up, grad")
+    page.get_by_test_id("admin-prerequisites").fill("clip-passthrough")
     page.get_by_test_id("admin-statement").fill(
         "# Double it\n\nWrite `solve(x)` returning `2 * x`.\n\n<script>window.pwned = 1</script>\n")
     page.get_by_test_id("admin-preview").filter(has_text="returning").wait_for()
@@ -330,6 +343,7 @@ class TestAdmin:
 
         learner.goto("/")
         assert learner.get_by_test_id("problem-link-double-it").inner_text() == "Double <i>it</i>"  # text, not markup
+        assert learner.get_by_test_id("after-double-it").inner_text() == "after Clip with a straight-through gradient"
         learner.get_by_test_id("problem-link-double-it").click()
         assert "returning" in learner.get_by_test_id("statement").inner_text()
         assert "window.pwned" in learner.get_by_test_id("statement").inner_text()

@@ -36,7 +36,7 @@
   const creating = fields === null;
   const $ = (id) => document.getElementById(id);
   const TEMPLATE = {
-    slug: "", title: "", difficulty: "easy", tags: [], device: "any", hints: [],
+    slug: "", title: "", difficulty: "easy", tags: [], prerequisites: [], device: "any", hints: [],
     entry: { name: "solve", signature: "solve(x: jax.Array) -> jax.Array", diff_argnums: [0], batch_argnums: [0] },
     limits: { wall_time_s: 20, cpu_time_s: 40, memory_mb: 2048 }, tolerance: {}, wrong_answer_hints: {},
     cases: [
@@ -58,6 +58,7 @@
   $("f-title").value = start.title;
   $("f-difficulty").value = start.difficulty;
   $("f-tags").value = (start.tags || []).join(", ");
+  $("f-prerequisites").value = (start.prerequisites || []).join(", ");
   $("f-device").value = start.device || "any";
   $("f-entry-name").value = start.entry.name || "";
   $("f-signature").value = start.entry.signature || "";
@@ -127,6 +128,7 @@
     return {
       slug: $("f-slug").value.trim(), title: $("f-title").value.trim(), difficulty: $("f-difficulty").value,
       tags: $("f-tags").value.split(",").map((s) => s.trim()).filter(Boolean), device: $("f-device").value,
+      prerequisites: $("f-prerequisites").value.split(",").map((s) => s.trim()).filter(Boolean),
       hints: $("f-hints").value.split("\n").map((s) => s.trim()).filter(Boolean),
       entry: { name: $("f-entry-name").value.trim(), signature: $("f-signature").value.trim(),
         diff_argnums: numbers($("f-diff").value), batch_argnums: numbers($("f-batch").value) },
