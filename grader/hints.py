@@ -26,6 +26,14 @@ _RULES = [
     (r"TracerArrayConversionError|__array__\(\) .* tracer|numpy\.ndarray conversion",
      "A NumPy function got a traced JAX value. NumPy cannot trace or differentiate: use jax.numpy "
      "(import jax.numpy as jnp; jnp.clip) rather than numpy inside the function."),
+    (r"Custom JVP rule must produce primal and tangent outputs with corresponding shapes and dtypes",
+     "A custom_jvp rule's tangent out must have the shape and dtype of its primal out: a bfloat16 primal "
+     "takes a bfloat16 tangent. Do not cast the tangent (.astype(jnp.float32)) or build it from float32 "
+     "constants; cast what it is multiplied by with .astype(x.dtype)."),
+    (r"Custom VJP bwd rule must produce an output with the same (type|shape|container)",
+     "A custom_vjp bwd rule returns a tuple with one cotangent per argument of the function, each with that "
+     "argument's shape and dtype (a bfloat16 x takes a bfloat16 cotangent; cast with .astype(x.dtype)); "
+     "a tuple even when there is one argument, and None or zeros for an argument without a derivative."),
     (r"(MemoryError|RESOURCE_EXHAUSTED)",
      "The computation ran out of memory: look for arrays much larger than the input."),
     (r"UnexpectedTracerError",

@@ -789,8 +789,10 @@ class _Assessment:
         if hint:
             result["hint"] = hint
         if self.shown(case):
-            result["expected"] = _show_arrays(self.expected[key])
-            result["got"] = [self.said(text) for text in _show_arrays(arrays)]
+            expected = self.expected[key]
+            parts = [f"{_part(check, expected, i)}: " if len(expected) > 1 else "" for i in range(len(expected))]
+            result["expected"] = [part + text for part, text in zip(parts, _show_arrays(expected))]
+            result["got"] = [part + self.said(text) for part, text in zip(parts + [""] * len(arrays), _show_arrays(arrays))]
         return result
 
     def _error(self, entry, case, header, because=""):
@@ -880,8 +882,7 @@ class _Assessment:
         if len(arrays) != len(expected) or len(placement) != len(arrays):
             return f"returned {len(arrays)} array(s), expected {len(expected)}", None
         for i, (where, want, have) in enumerate(zip(placement, expected, arrays)):
-            path = expected.paths[i] if i < len(expected.paths) else f"[{i}]"
-            label = f"output{path}: " if len(expected) > 1 else ""
+            label = f"{_part(key[1], expected, i)}: " if len(expected) > 1 else ""
             if where != self.platform:
                 return f"{label}a {where} value, not a jax.Array on {self.platform}", hints.PLACEMENT_HINT
             mismatch = compare_array(want, have, self.problem.tolerances_for(key[1]))
@@ -950,6 +951,15 @@ def _scalar(value):
     if value.dtype.name == "bfloat16":
         value = value.astype(np.float32)
     return repr(value.item())
+
+
+def _part(check, leaves, i):
+    """What the i-th leaf of a check's output is, for a person: a JVP's are its primal and its tangent
+    out (and their paths within, for a pytree output); other outputs' are their paths."""
+    path = leaves.paths[i] if i < len(leaves.paths) else f"[{i}]"
+    if check == "jvp" and path[:3] in ("[0]", "[1]"):
+        return ("primal out", "tangent out")[int(path[1])] + path[3:]
+    return f"output{path}"
 
 
 def _show_arrays(values):

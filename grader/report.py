@@ -26,15 +26,22 @@ def render_text(report):
         lines += ["", f"Checks: {passed}/{len(checks)} passed"]
         failed = [c for c in checks if c["status"] not in ("passed", "not_run")]
         not_run = [c for c in checks if c["status"] == "not_run"]
-        for check in failed[:_MAX_LISTED]:
+        # Each distinct failure once (as the page lists them): the same error on every check of a case
+        # is one line naming the first check, with how many more.
+        distinct = {}
+        for check in failed:
+            key = (check["status"], check["message"], tuple(check.get("expected", ())), tuple(check.get("got", ())))
+            distinct.setdefault(key, []).append(check)
+        for check, *same in list(distinct.values())[:_MAX_LISTED]:
             hidden = "" if check["sample"] else " [hidden]"
-            lines.append(f"  ✗ {check['case']}{hidden} · {check['check']} ({check['transform']}): "
+            more = f" and {len(same)} more check{'s' if len(same) > 1 else ''}" if same else ""
+            lines.append(f"  ✗ {check['case']}{hidden} · {check['check']} ({check['transform']}){more}: "
                          f"{check['message']}")
             for label in ("expected", "got"):
                 for text in check.get(label, []):
                     lines.append(f"      {label:8} {text}")
-        if len(failed) > _MAX_LISTED:
-            lines.append(f"  … and {len(failed) - _MAX_LISTED} more")
+        if len(distinct) > _MAX_LISTED:
+            lines.append(f"  … and {len(distinct) - _MAX_LISTED} more")
         if not_run:
             lines.append(f"  ✗ {len(not_run)} checks {not_run[0]['message']}")
     if report.get("rules"):

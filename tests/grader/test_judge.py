@@ -68,6 +68,21 @@ def test_runtime_error_hint_for_custom_vjp(judge_samples):
     assert any("custom_jvp" in hint for hint in report["hints"])
 
 
+def test_a_tangent_of_the_wrong_dtype_fails_a_sample_with_a_dtype_hint(judge_samples):
+    report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "tangent_cast_to_float32.py").read_bytes())
+    assert report["verdict"] == "RUNTIME_ERROR"
+    failed = {c["case"] for c in report["checks"] if c["status"] != "passed"}
+    assert failed == {"bfloat16-small"}  # the float32 samples pass; the bfloat16 one, in a Run, does not
+    assert any("bfloat16 primal takes a bfloat16 tangent" in hint for hint in report["hints"])
+
+
+def test_a_jvp_says_which_array_is_the_primal_and_which_the_tangent(judge_samples):
+    report, _ = judge_samples((SUBMISSIONS / "wrong_answer" / "plain_clip.py").read_bytes())
+    jvp = next(c for c in report["checks"] if c["check"] == "jvp" and c["status"] == "wrong")
+    assert jvp["message"].startswith("tangent out: values differ")
+    assert [t.split(":")[0] for t in jvp["expected"]] == [t.split(":")[0] for t in jvp["got"]] == ["primal out", "tangent out"]
+
+
 def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samples):
     report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "python_if_on_bound.py").read_bytes())
     assert report["verdict"] == "RUNTIME_ERROR"
@@ -213,6 +228,6 @@ def test_each_check_is_reported_live_as_the_report_then_says(clip_problem, cache
     report = judge(clip_problem, plain, cache=cache, limits=ATTACK_LIMITS, on_check=seen.append)
     final = {(c["case"], c["check"], c["transform"]): (c["status"], c["verdict"], c["trusted"]) for c in report["checks"]}
     live = {(c["case"], c["check"], c["transform"]): (c["status"], c["verdict"], c["trusted"]) for c in seen}
-    assert len(seen) == len(live) == len(final) == 169 and live == final
+    assert len(seen) == len(live) == len(final) == 13 * len(clip_problem.cases) and live == final
     assert all(set(c) == {"case", "sample", "check", "transform", "status", "verdict", "trusted"} for c in seen)
     assert {c["status"] for c in seen} == {"passed", "wrong"}

@@ -43,7 +43,7 @@ def _edit(package, old, new):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('dtype = "bfloat16"', 'dtype = "float33"', "cases[3].args[0].dtype: unknown dtype 'float33'"),
+    ('dtype = "bfloat16"', 'dtype = "float33"', "cases[2].args[0].dtype: unknown dtype 'float33'"),
     ('name = "random-float32"', 'name = "worked-example"', "duplicate case name 'worked-example'"),
     ("wall_time_s = 20", "wall_clock = 20", "limits.wall_clock: unknown limit"),
     ("wall_time_s = 20", "wall_time_s = -1", "limits.wall_time_s: must be a positive number"),

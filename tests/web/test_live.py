@@ -3,6 +3,7 @@ stream, and at the verdict the same as the report."""
 
 import pytest
 
+from grader import load_problem
 from tests.conftest import CLIP
 from tests.web.conftest import replace_code, sign_up, wait_verdict
 
@@ -21,7 +22,7 @@ def test_the_table_is_drawn_while_judging_and_ends_as_the_report(page):
     page.locator("[data-testid=checks-table] td.cell.pending").first.wait_for(timeout=120_000)
     assert page.get_by_test_id("verdict").inner_text() == ""
     assert page.get_by_test_id("live-progress").is_visible()
-    assert page.locator("td.cell.pending").count() == 13 * 13
+    assert page.locator("td.cell.pending").count() == 13 * len(load_problem(CLIP).cases)
     assert wait_verdict(page) == "WRONG_ANSWER"
     submission_id = page.locator("#my-submissions a").first.inner_text()
     report = page.request.get(f"/api/submissions/{submission_id}").json()["report"]
