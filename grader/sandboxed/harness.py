@@ -369,7 +369,10 @@ class _CheckRunner:
         x = {"args": [None if inputs.is_static(spec) else put(a) for spec, a in zip(case["args"], host)]}
         wanted = CHECK_INPUTS[check]
         if "cotangent" in wanted:
-            out = self.eval_shape(with_statics(self.f, inputs.signature(case)), *x["args"])
+            # Shaped like the output of an eager call, as a user's jax.vjp(f, x) computes it: tracing f
+            # abstractly here (eval_shape) would fail a Python `if` on a bound that eager mode allows.
+            primal_out = with_statics(self.f, inputs.signature(case))(*x["args"])
+            out = self.eval_shape(lambda: primal_out)
             x["cotangent"] = self._jax.tree_util.tree_map(self._on_device, cotangent_like(self._jax, inputs, case, out))
         if "tangents" in wanted:
             x["tangents"] = [put(inputs.tangent_like(case, i, host[i])) for i in self.diff]

@@ -87,7 +87,9 @@ def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samp
     report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "python_if_on_bound.py").read_bytes())
     assert report["verdict"] == "RUNTIME_ERROR"
     errors = [c for c in report["checks"] if c["status"] == "error"]
-    assert errors and all(c["transform"] != "eager" or c["check"] != "value" for c in errors)
+    # Only the jit transforms: eagerly the bounds are concrete, for the VJP's cotangent too (it is shaped
+    # like an eager call's output, as a user's jax.vjp makes it, not traced abstractly).
+    assert errors and all(c["transform"] != "eager" for c in errors)
     assert "submission.py" in errors[0]["traceback"]
     text = json.dumps(report)
     assert "harness" not in text and "/judge/" not in text
