@@ -2,7 +2,7 @@
 # One image for the API and the workers: `docker run IMAGE serve …` or `docker run IMAGE worker`.
 # JAX_EXTRA=cuda12 builds the GPU worker's image (jax with CUDA wheels) from the same file.
 
-# The pages' code editor (CodeMirror 6), bundled from the npm packages pinned by package-lock.json.
+# The pages' code editor (CodeMirror 6) and plots (uPlot), bundled from the npm packages pinned by package-lock.json.
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./

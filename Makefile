@@ -1,7 +1,8 @@
 # make run: install and start jaxjudge on http://127.0.0.1:8000.  make test: install and run every test.
 VENV := .venv
 PY := $(VENV)/bin/python
-# bubblewrap is the sandbox; Node.js and npm build the pages' code editor (CodeMirror) at install time.
+# bubblewrap is the sandbox; Node.js and npm build the pages' code editor (CodeMirror) and plots (uPlot)
+# at install time.
 SYSTEM_PACKAGES := bubblewrap:bwrap nodejs:node npm:npm
 # The tests also start throwaway PostgreSQL clusters (as the postgres user when run as root), drive
 # Debian's Chromium through Playwright, take syscall numbers from the kernel's headers, and run the
@@ -23,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Front-end packages come from npm, pinned by frontend/package-lock.json; the bundle is a build output.
-$(EDITOR_BUNDLE): frontend/package.json frontend/package-lock.json frontend/src/editor.js
+$(EDITOR_BUNDLE): frontend/package.json frontend/package-lock.json frontend/src/editor.js frontend/src/plot.js
 	@scripts/system-packages.sh $(SYSTEM_PACKAGES)
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 

@@ -35,6 +35,7 @@ class Mismatch:
 
     reason: str
     index: tuple | None = None
+    mask: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)  # where it differs
 
 
 def compare_array(expected, got, tolerances=DEFAULT_TOLERANCES):
@@ -74,4 +75,4 @@ def compare_array(expected, got, tolerances=DEFAULT_TOLERANCES):
 
 def _first(mask, reason):
     index = tuple(int(i) for i in np.argwhere(mask)[0]) if mask.ndim else ()
-    return Mismatch(reason, index)
+    return Mismatch(reason, index, mask)

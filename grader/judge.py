@@ -523,6 +523,7 @@ class _Assessment:
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
+        self.plotted = set()  # (case, check) pairs whose result carries a plot
         self.said = _Said(None if base["samples_only"] else SUBMIT_MESSAGE_BUDGET,
                           RUN_MESSAGE_CHARS if base["samples_only"] else SUBMIT_MESSAGE_CHARS)
 
@@ -793,6 +794,13 @@ class _Assessment:
             parts = [f"{_part(check, expected, i)}: " if len(expected) > 1 else "" for i in range(len(expected))]
             result["expected"] = [part + text for part, text in zip(parts, _show_arrays(expected))]
             result["got"] = [part + self.said(text) for part, text in zip(parts + [""] * len(arrays), _show_arrays(arrays))]
+            # A Run's sandbox holds only the samples, so what it returns can carry nothing hidden. One plot
+            # per case and check (its transforms show the same curves, or the page would say so in text).
+            if self.base["samples_only"] and (case.name, check) not in self.plotted:
+                plot = _plot(case, check, expected, arrays, self.problem.tolerances_for(check), self.problem.entry)
+                if plot:
+                    result["plot"] = plot
+                    self.plotted.add((case.name, check))
         return result
 
     def _error(self, entry, case, header, because=""):
@@ -951,6 +959,34 @@ def _scalar(value):
     if value.dtype.name == "bfloat16":
         value = value.astype(np.float32)
     return repr(value.item())
+
+
+PLOT_POINTS = 256  # at most, per plot: a Run's report stays small with a plot per failed case and check
+
+
+def _plot(case, check, expected, arrays, tolerances, entry):
+    """Expected against got of the first output leaf that differs in value, for the page to draw: over the
+    values of the case's 1-D array argument of the same length (sorted), else over the flat index;
+    `differs` marks the entries the comparison failed. None where shapes or dtypes differ, or too big."""
+    for i, (want, have) in enumerate(zip(expected, arrays)):
+        mismatch = compare_array(want, have, tolerances)
+        if mismatch is None:
+            continue
+        if mismatch.mask is None or want.shape != have.shape or not 0 < want.size <= PLOT_POINTS:
+            return None
+        wanted, got, differs = (np.asarray(a, np.float64).ravel() for a in (want, have, mismatch.mask))
+        x_label, x = "index", np.arange(wanted.size, dtype=np.float64)
+        for position, arg in enumerate(inputs.build_args(case.to_json())):
+            if isinstance(arg, np.ndarray) and arg.ndim == 1 and arg.size == wanted.size and arg.dtype.kind in "fiuV":
+                values = np.asarray(arg, np.float64)
+                if np.isfinite(values).all():
+                    x_label, x = entry.parameter_name(position), values
+                    break
+        order = np.argsort(x, kind="stable")
+        finite = lambda a: [float(v) if np.isfinite(v) else None for v in a[order]]  # noqa: E731 (JSON has no NaN)
+        return {"leaf": _part(check, expected, i) if len(expected) > 1 else "output", "x_label": x_label,
+                "x": finite(x), "expected": finite(wanted), "got": finite(got), "differs": [bool(v) for v in differs[order]]}
+    return None
 
 
 def _part(check, leaves, i):

@@ -57,6 +57,21 @@ class EntryPoint:
     batch_axes: tuple[int, ...] = ()   # per batched argument, its batch axis (vmap's in_axes); default 0
     out_axes: int = 0                  # vmap's out_axes
 
+    def parameter_name(self, position):
+        """The name `signature` gives argument `position` ("x" of "f(x: jax.Array, lo)"), else "argument N"."""
+        inside = self.signature.partition("(")[2].rpartition(")")[0]
+        depth, names, current = 0, [], ""
+        for char in inside:  # commas inside brackets (dict[str, jax.Array]) separate nothing
+            depth += (char in "([{") - (char in ")]}")
+            if char == "," and depth == 0:
+                names.append(current)
+                current = ""
+            else:
+                current += char
+        names.append(current)
+        name = names[position].split(":")[0].split("=")[0].strip() if position < len(names) else ""
+        return name if name.isidentifier() else f"argument {position}"
+
 
 @dataclasses.dataclass(frozen=True)
 class Case:

@@ -31,6 +31,7 @@ from .markdown import highlight_css, render_code, render_markdown
 
 STATIC_DIR = Path(__file__).parent / "static"
 EDITOR_BUNDLE = STATIC_DIR / "build" / "editor.js"
+PLOT_BUNDLE = STATIC_DIR / "build" / "plot.js"
 DIFFICULTIES = ("easy", "medium", "hard")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -75,8 +76,10 @@ SECURITY_HEADERS = {
 
 
 def render(request, name, *, user=None, status_code=200, **context):
-    # editor_ready: whether `make install` built the CodeMirror bundle (pages fall back to a textarea).
-    context = {"user": user, "csrf_token": csrf_token_of(request), "editor_ready": EDITOR_BUNDLE.is_file(), **context}
+    # editor_ready, plot_ready: whether `make install` built the CodeMirror and uPlot bundles (pages fall
+    # back to a textarea, and to the arrays as text).
+    context = {"user": user, "csrf_token": csrf_token_of(request), "editor_ready": EDITOR_BUNDLE.is_file(),
+               "plot_ready": PLOT_BUNDLE.is_file(), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=SECURITY_HEADERS)
 
 

@@ -83,6 +83,22 @@ def test_a_jvp_says_which_array_is_the_primal_and_which_the_tangent(judge_sample
     assert [t.split(":")[0] for t in jvp["expected"]] == [t.split(":")[0] for t in jvp["got"]] == ["primal out", "tangent out"]
 
 
+def test_a_run_plots_expected_against_got_of_each_failed_sample_check(judge_samples):
+    run, _ = judge_samples((SUBMISSIONS / "wrong_answer" / "plain_clip.py").read_bytes())
+    plots = {(c["case"], c["check"], c["transform"]): c["plot"] for c in run["checks"] if "plot" in c}
+    # Plain jnp.clip's gradient over the worked example's x, sorted: 0 outside [-1, 1], 0.5 on the bounds.
+    assert plots[("worked-example", "grad", "eager")] == {
+        "leaf": "output", "x_label": "x", "x": [-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0],
+        "expected": [1.0] * 8, "got": [0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0],
+        "differs": [True, True, True, False, False, False, True, True]}
+    assert plots[("worked-example", "jvp", "eager")]["leaf"] == "tangent out"
+    # One per case and check, and none of a check that passed (the values are right).
+    assert len(plots) == len({(case, check) for case, check, _ in plots})
+    assert not [key for key in plots if key[1] == "value"]
+    submit, _ = judge_samples((SUBMISSIONS / "wrong_answer" / "plain_clip.py").read_bytes(), samples_only=False)
+    assert not [c for c in submit["checks"] if "plot" in c]  # that sandbox held the hidden cases too
+
+
 def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samples):
     report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "python_if_on_bound.py").read_bytes())
     assert report["verdict"] == "RUNTIME_ERROR"

@@ -279,6 +279,16 @@ class TestLayout:
         assert page.evaluate("window.injected") is None
         page.errors.clear()  # that refusal is the point of this test
 
+    def test_a_failed_sample_check_is_plotted(self, page):
+        run_plain_clip(page, "plotter")
+        page.locator("td.cell[data-check=grad][data-transform=eager][data-case=worked-example]").click()
+        plot = page.get_by_test_id("cell-detail").get_by_test_id("check-plot")
+        plot.locator("canvas").first.wait_for()
+        # Plain clip's gradient is 0 outside [-1, 1] and 0.5 on the bounds: 5 of the 8 points differ.
+        assert plot.get_attribute("data-differ") == "5"
+        assert "grad of worked-example, output over x" in plot.inner_text()
+        assert page.errors == []
+
     def test_filters_by_tag_and_difficulty(self, page):
         page.goto("/")
         page.get_by_test_id("filter-difficulty").select_option("hard")

@@ -28,6 +28,7 @@ const verdicts = (() => {
   function table(report) {
     const checks = report.checks || [];
     if (!checks.length) return null;
+    sharePlots(checks);
     const columns = columnsOf(checks);
     const groups = [];
     for (const col of columns) {
@@ -85,8 +86,32 @@ const verdicts = (() => {
       el("strong", {}, `${c.case} · ${CHECK_NAMES[c.check] || c.check} (${TRANSFORM_NAMES[c.transform] || c.transform})`),
       el("p", {}, c.message),
       arrays(c),
+      figure(c),
       c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), c.hint) : null);
     box.scrollIntoView({ block: "nearest" });  // under a tall table it would open off-screen
+  }
+
+  // A Run's failed sample check carries a plot of expected against got (one per case and check: the
+  // other transforms of that check share it). Drawn by the uPlot bundle where `make install` built it.
+  function sharePlots(checks) {
+    const plots = new Map(checks.filter((c) => c.plot).map((c) => [`${c.case}\u0000${c.check}`, c.plot]));
+    for (const c of checks) {
+      if (!c.plot && c.status !== "passed" && plots.has(`${c.case}\u0000${c.check}`)) c.plot = plots.get(`${c.case}\u0000${c.check}`);
+    }
+  }
+
+  function figure(c) {
+    const data = c.plot;
+    if (!data || !window.jaxjudgePlot) return null;
+    const differ = data.differs.filter(Boolean).length;
+    const caption = `${CHECK_NAMES[c.check] || c.check} of ${c.case}, ${data.leaf} over ${data.x_label}: expected ` +
+      `(solid blue) against got (dashed red); ${differ} of ${data.differs.length} entries differ (filled red).`;
+    const area = el("div", { class: "plot-area", role: "img", "aria-label": caption });
+    const box = el("figure", { class: "plot", "data-testid": "check-plot", dataset: { differ: String(differ) } },
+      area, el("figcaption", { class: "muted" }, caption));
+    // Drawn once the figure is on the page, at the width it has there.
+    requestAnimationFrame(() => window.jaxjudgePlot.draw(area, data, { width: Math.min(560, box.clientWidth || 520) }));
+    return box;
   }
 
   // Expected and got of a sample case's check, one array per line (hidden cases carry neither).
@@ -120,6 +145,7 @@ const verdicts = (() => {
         same.length ? el("span", { class: "muted" }, ` and ${same.length} more ${same.length === 1 ? "check" : "checks"}`) : null,
         ": ", c.message,
         arrays(c),
+        figure(c),
         same.length ? el("details", {}, el("summary", {}, "Which checks"),
           el("p", {}, [c, ...same].map(labelOf).join("; "))) : null,
         c.traceback ? el("details", {}, el("summary", {}, "Traceback"), el("pre", {}, c.traceback)) : null))),
