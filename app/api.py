@@ -18,10 +18,10 @@ from sqlalchemy import exc as sqlalchemy_errors
 from starlette.routing import Match
 
 from . import admin
-from .db import is_busy
+from .db import is_busy, libpq_url
 from .errors import AppError, InternalError, NotFound, ServiceUnavailable
 from .problems import endpoints as problems
-from .progress import ProgressHub
+from .progress import ProgressHub, ProgressListener
 from .queue import Wakeup
 from .security import LoginRateLimiter, TokenSigner
 from .sets import endpoints as sets
@@ -271,7 +271,15 @@ def create_app(*, settings, session_factory, read_session_factory=None, wakeup=N
         # than database turns, so that a turn never waits for a thread and the rest (static files) have some.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.api_concurrency + 16)
-        yield
+        # On PostgreSQL, standalone workers' progress reaches this process's streams by NOTIFY.
+        listener = (ProgressListener(libpq_url(settings.resolved_database_url()), _app.state.progress).start()
+                    if not settings.is_sqlite else None)
+        _app.state.progress_listener = listener
+        try:
+            yield
+        finally:
+            if listener is not None:
+                listener.stop()
 
     app = FastAPI(title="jaxjudge", version="0.1.0", lifespan=lifespan,
                   description="An online judge for JAX: values and derivatives, under jit, in a sandbox.")

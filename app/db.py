@@ -114,6 +114,11 @@ def make_engine(url, *, immediate=True, pool_size=DEFAULT_POOL_SIZE, wait_s=DEFA
                          connect_args={"options": f"-c lock_timeout={int(wait_s * 1000)}"})
 
 
+def libpq_url(url):
+    """A database URL as psycopg's own connections take it (LISTEN needs one outside the pool)."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def make_session_factory(engine):
     return sessionmaker(engine, expire_on_commit=False)
 

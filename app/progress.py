@@ -4,8 +4,10 @@ Workers write each step to the `submission_events` table (`running` when claimed
 as soon as the grader decides it, and at the end one for each check where the report says otherwise or
 the live reader said nothing), so every API process sees every worker's progress, on SQLite and PostgreSQL alike, and a
 client that reconnects resumes from its last event id. The table is read by a short poll
-(`POLL_S`); a worker inside the API's own process (the embedded default) also rings the `ProgressHub`,
-which wakes the streams of that submission at once instead of at their next poll.
+(`POLL_S`); what stores events also rings the `ProgressHub`, which wakes the streams of that submission
+at once instead of at their next poll: directly, for a worker inside the API's own process (the embedded
+default), and on PostgreSQL through NOTIFY, which each API process's `ProgressListener` hears and rings
+its own hub with (standalone workers).
 
 The stream itself adds two kinds that are not stored: `queued` (with the position in the queue), while
 the submission waits, and `verdict`, from the submission's row once it is judged — which is also how
@@ -14,16 +16,19 @@ submissions judged before any event was stored, or failed by an expired lease, e
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from .db import json_safe, utcnow
 from .models import Submission, SubmissionEvent, SubmissionStatus
 from .queue import queue_position
 
+log = logging.getLogger("jaxjudge.progress")
 POLL_S = 0.25
+NOTIFY_CHANNEL = "jaxjudge_progress"  # payload: the submission id
 # A queue position costs a query over the queue: asked less often than new events.
 POSITION_POLL_S = 1.0
 EVENTS_PER_POLL = 500
@@ -68,14 +73,15 @@ class ProgressHub:
                 pass
 
     async def wait(self, submission_id, timeout):
-        """Until this submission's worker rings, or `timeout` seconds."""
+        """Until this submission's worker rings (True), or `timeout` seconds (False)."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             self._waiters.setdefault(submission_id, set()).add(waiter)
         try:
             await asyncio.wait_for(waiter[1].wait(), timeout)
+            return True
         except TimeoutError:
-            pass
+            return False
         finally:
             with self._lock:
                 waiting = self._waiters.get(submission_id)
@@ -109,6 +115,7 @@ class ProgressPublisher:
             session.add(SubmissionEvent(submission_id=self.submission_id, kind="running",
                                         data={"status": SubmissionStatus.RUNNING.value, "attempt": attempt,
                                               **plan}))
+            self._announce(session)
             session.commit()
         self._ring()
 
@@ -139,12 +146,68 @@ class ProgressPublisher:
         with self.session_factory() as session:
             session.add_all([SubmissionEvent(submission_id=self.submission_id, kind="check", data=data)
                              for data in pending])
+            self._announce(session)
             session.commit()
         self._ring()
+
+    def judged(self):
+        """After the verdict is stored: the streams read it now, not at their next poll."""
+        with self.session_factory() as session:
+            if self._announce(session):
+                session.commit()
+        self._ring()
+
+    def _announce(self, session):
+        """On PostgreSQL, NOTIFY the API processes' listeners once this transaction commits."""
+        if session.get_bind().dialect.name != "postgresql":
+            return False
+        session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": NOTIFY_CHANNEL, "payload": str(self.submission_id)})
+        return True
 
     def _ring(self):
         if self.hub is not None:
             self.hub.ring(self.submission_id)
+
+
+class ProgressListener:
+    """An API process's ear on PostgreSQL: LISTENs for workers' progress (in any process, on any machine)
+    and rings this process's hub for each. A lost connection is made again; meanwhile, and on SQLite,
+    streams fall back on their poll."""
+
+    RETRY_S = 1.0
+
+    def __init__(self, url, hub):
+        self.url, self.hub = url, hub
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress-listener", daemon=True)
+        self.listening = threading.Event()  # set while a LISTEN is in place
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self):
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        for notify in connection.notifies(timeout=0.5):
+                            if notify.payload.isdigit():
+                                self.hub.ring(int(notify.payload))
+            except Exception:  # the database went away for a moment: listen again shortly
+                log.warning("progress listener: connection lost; listening again in %.0f s", self.RETRY_S,
+                            exc_info=True)
+            self.listening.clear()
+            self._stop.wait(self.RETRY_S)
 
 
 def prune_events(session, *, now=None):

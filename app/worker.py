@@ -15,6 +15,7 @@ import uuid
 import grader
 
 from . import progress, queue
+from .db import libpq_url
 from .models import Submission, SubmissionMode
 
 log = logging.getLogger("jaxjudge.worker")
@@ -102,6 +103,7 @@ class Worker:
                 return
             queue.finish_submission(session, submission_id=submission_id, worker_id=self.worker_id,
                                     report=report)
+        publisher.judged()
         log.info("submission %s: %s", submission_id, report["verdict"])
 
     def _problem(self, version_id, files):
@@ -136,8 +138,7 @@ class Worker:
         import psycopg
 
         if self._listener is None:
-            url = self.settings.resolved_database_url().replace("postgresql+psycopg://", "postgresql://")
-            self._listener = psycopg.connect(url, autocommit=True)
+            self._listener = psycopg.connect(libpq_url(self.settings.resolved_database_url()), autocommit=True)
             self._listener.execute(f"LISTEN {queue.NOTIFY_CHANNEL}")
         for _ in self._listener.notifies(timeout=IDLE_WAIT_S, stop_after=1):
             pass

@@ -177,3 +177,46 @@ def test_stream_with_a_standalone_worker(serve):
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_on_postgresql_a_standalone_workers_progress_rings_the_api_at_once(settings, session_factory):
+    # A publisher with no hub, as in a `jaxjudge worker` process: its NOTIFY reaches the API process's
+    # listener, which rings the hub that streams wait on, before their poll would have come round.
+    import asyncio
+
+    from app.cli import import_problem_dirs
+    from app.db import libpq_url
+    from app.models import Problem, Submission
+    from app.progress import ProgressHub, ProgressListener, ProgressPublisher
+    from app.users.service import register_user
+
+    import_problem_dirs(session_factory, [CLIP], publish=True)
+    with session_factory() as session:
+        user = register_user(session, username="listener", password="correct horse battery")
+        problem = session.query(Problem).one()
+        row = Submission(user_id=user.id, problem_id=problem.id, problem_version_id=problem.current_version_id,
+                         source="x = 1\n", mode="run")
+        session.add(row)
+        session.commit()
+        submission_id = row.id
+    hub = ProgressHub()
+    listener = ProgressListener(libpq_url(settings.resolved_database_url()), hub).start()
+    try:
+        assert listener.listening.wait(30)
+
+        async def rung_by(publish):
+            waiting = asyncio.ensure_future(hub.wait(submission_id, timeout=60))
+            while not hub.waiting():
+                await asyncio.sleep(0.01)
+            await asyncio.to_thread(publish)
+            return await waiting
+
+        publisher = ProgressPublisher(session_factory, submission_id)
+        assert asyncio.run(rung_by(lambda: publisher.running(attempt=1, plan={"cases": [], "checks": []})))
+        publisher.check({"case": "worked-example", "check": "value", "transform": "eager", "status": "passed"})
+        assert asyncio.run(rung_by(publisher.flush))
+        assert asyncio.run(rung_by(publisher.judged))
+    finally:
+        listener.stop()
+    assert not listener._thread.is_alive()
