@@ -1,10 +1,11 @@
 """Time from submit to the first streamed check event, and to the verdict, in run and submit mode.
 
-    python benchmarks/first_check.py [-n 7] [--workers embedded|standalone]
+    python benchmarks/first_check.py [-n 7] [--workers embedded|standalone] [--database sqlite|postgres]
 
-`jaxjudge serve` in its own process on a fresh SQLite data folder, one worker (embedded: a thread of the
-server, waking its streams in-process; standalone: `jaxjudge serve --workers 0` and a `jaxjudge worker`
-process, seen only through the progress table's poll). One user submits the accepted clip-passthrough
+`jaxjudge serve` in its own process on a fresh database (SQLite in a new data folder, or a database of a
+throwaway PostgreSQL cluster), one worker (embedded: a thread of the server, waking its streams
+in-process; standalone: `jaxjudge serve --workers 0` and a `jaxjudge worker` process, seen through the
+progress table: by its poll on SQLite, woken by NOTIFY on PostgreSQL). One user submits the accepted clip-passthrough
 example, opens its event stream at once and waits for the verdict, n times per mode, after a warm-up
 of each. Prints medians (p50) from the client's clock: POST sent → first `check` event, → `verdict`.
 Not a test: nothing here asserts a time.
@@ -26,7 +27,7 @@ from httpx_sse import connect_sse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port, wait_until_up  # noqa: E402
+from tests.conftest import PostgresCluster, _postgres_bin, free_port, wait_until_up  # noqa: E402
 
 SOURCE = (ROOT / "problems" / "clip-passthrough" / "submissions" / "accepted" / "custom_jvp.py").read_text()
 
@@ -56,12 +57,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=7)
     parser.add_argument("--workers", choices=("embedded", "standalone"), default="embedded")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="jaxjudge-bench-"))
     port = free_port()
     env = {**os.environ, "JAXJUDGE_DATA_DIR": str(data), "JAXJUDGE_SECRET_KEY": "b" * 40,
            "JAXJUDGE_PROBLEMS_DIR": str(ROOT / "problems")}
     env.pop("DATABASE_URL", None)
+    cluster = PostgresCluster(_postgres_bin()) if args.database == "postgres" else None
+    if cluster is not None:
+        env["DATABASE_URL"] = cluster.new_database()
     embedded = args.workers == "embedded"
     processes = [start(["serve", "--port", str(port), "--workers", "1" if embedded else "0"], env)]
     try:
@@ -73,7 +78,8 @@ def main():
             client.post("/api/auth/register", json={"username": "bench", "password": "bench password 1"})
             token = client.post("/api/auth/token", data={"username": "bench", "password": "bench password 1"})
             headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-            print(f"{args.workers} worker, SQLite, clip-passthrough accepted example, n={args.n} per mode")
+            print(f"{args.workers} worker, {'PostgreSQL' if cluster else 'SQLite'}, clip-passthrough accepted "
+                  f"example, n={args.n} per mode")
             for mode in ("run", "submit"):
                 one(client, headers, mode)  # warm-up: expected values, compile cache, the pool's first sandbox
                 timings = [one(client, headers, mode) for _ in range(args.n)]
@@ -85,6 +91,8 @@ def main():
         for process in processes:
             process.terminate()
             process.wait(timeout=60)
+        if cluster is not None:
+            cluster.stop()
 
 
 if __name__ == "__main__":
