@@ -289,6 +289,23 @@ class TestLayout:
         assert "grad of worked-example, output over x" in plot.inner_text()
         assert page.errors == []
 
+    def test_a_broken_rule_and_the_score_are_shown(self, page, session_factory):
+        # integer-cumsum's rules: must use scan, not cumsum. jnp.cumsum gets the values right.
+        package = CLIP.parent.parent / "tests" / "problems" / "integer-cumsum"
+        import_problem_dirs(session_factory, [package], publish=True)
+        sign_up(page, "ruled")
+        page.goto("/problems/integer-cumsum")
+        page.get_by_test_id("editor").locator(".cm-content").wait_for()
+        replace_code(page, (package / "submissions" / "wrong_answer" / "cumsum.py").read_text())
+        page.get_by_test_id("submit-button").click()
+        assert wait_verdict(page) == "WRONG_ANSWER"
+        rules = page.get_by_test_id("rules")
+        broken = rules.locator("li[data-status=failed]").all_inner_texts()
+        assert any(text.endswith("must not contain cumsum: the jaxpr contains cumsum") for text in broken), broken
+        assert rules.locator("li[data-status=passed]").count() == 1  # at most 40 equations
+        assert page.get_by_test_id("score").inner_text().startswith("Score 0/100")
+        assert page.errors == []
+
     def test_filters_by_tag_and_difficulty(self, page):
         page.goto("/")
         page.get_by_test_id("filter-difficulty").select_option("hard")

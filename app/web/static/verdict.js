@@ -152,6 +152,25 @@ const verdicts = (() => {
       all.length > shown.length ? el("p", { class: "muted" }, `… and ${all.length - shown.length} more.`) : null);
   }
 
+  // Points per group of cases (a problem without groups is one group of 100, all or nothing; a Run's
+  // samples score nothing).
+  function score(result) {
+    if (!result || !result.max_points) return null;
+    const groups = result.groups || [];
+    return el("p", { class: "score", "data-testid": "score" }, el("strong", {}, `Score ${result.points}/${result.max_points}`),
+      groups.length > 1 ? ` (${groups.map((g) => `${g.name} ${g.points}/${g.max_points}`).join(", ")})` : "");
+  }
+
+  // The problem's implementation rules (must use lax.scan, say), each kept or broken.
+  function rules(list) {
+    if (!list || !list.length) return null;
+    return el("div", { class: "rules", "data-testid": "rules" }, el("h3", {}, "Rules"),
+      el("ul", {}, list.map((r) => el("li", { class: r.status === "passed" ? "pass" : "fail", dataset: { status: r.status } },
+        el("span", { "aria-hidden": "true" }, r.status === "passed" ? "✓ " : "✗ "),
+        el("span", { class: "visually-hidden" }, r.status === "passed" ? "kept: " : "broken: "),
+        r.rule, r.message ? `: ${r.message}` : ""))));
+  }
+
   function render(submission, target) {
     const { verdictEl, statusEl, bodyEl } = target;
     const report = submission.report || {};
@@ -172,7 +191,8 @@ const verdicts = (() => {
       report.device?.platform ? `on ${report.device.platform}` : "",
       timings.wall_s !== undefined ? `${timings.wall_s.toFixed(2)} s` : "",
     ].filter(Boolean).join(" · ");
-    const parts = [el("p", { class: "summary", "data-testid": "summary" }, report.summary || "")];
+    const parts = [el("p", { class: "summary", "data-testid": "summary" }, report.summary || ""),
+      score(report.score), rules(report.rules)];
     const moduleError = report.module_error;
     if (moduleError) {
       parts.push(el("div", { class: "module-error", "data-testid": "module-error" },
