@@ -60,8 +60,10 @@ def restore_nonfinite(value):
     """The inverse of `json_safe` for case values: "nan", "inf", "-inf" strings back to floats."""
     if isinstance(value, str):
         return _NONFINITE.get(value, value)
-    if isinstance(value, dict):
-        return {k: restore_nonfinite(v) if k == "values" or k == "specials" else v for k, v in value.items()}
+    if isinstance(value, dict):  # an argument's spec: its numbers, and the specs of a pytree's leaves
+        return {k: {name: restore_nonfinite(spec) for name, spec in v.items()} if k == "dict" and isinstance(v, dict)
+                else restore_nonfinite(v) if k in ("values", "specials", "tuple", "list") else v
+                for k, v in value.items()}
     if isinstance(value, list):
         return [restore_nonfinite(v) for v in value]
     return value

@@ -75,6 +75,7 @@ class LimitsIn(_Sparse):
 class ToleranceIn(_Sparse):
     rtol: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False)
     atol: float | None = Field(None, ge=0, le=1e6, allow_inf_nan=False)
+    mode: Literal["elementwise", "norm"] | None = None
 
 
 class EntryIn(BaseModel):
@@ -156,10 +157,20 @@ class ProblemIn(BaseModel):
     hints: list[Annotated[Text, Field(max_length=10_000)]] = Field([], max_length=32)
     entry: EntryIn
     limits: LimitsIn = LimitsIn()
-    tolerance: dict[Annotated[str, Field(max_length=32)], ToleranceIn] = Field({}, max_length=16)
+    # Per dtype, or per check and then dtype ([tolerance.<check>.<dtype>]).
+    tolerance: dict[Annotated[str, Field(max_length=32)],
+                    ToleranceIn | dict[Annotated[str, Field(max_length=32)], ToleranceIn]] = Field({}, max_length=32)
     wrong_answer_hints: dict[Annotated[str, Field(max_length=64)], Annotated[Text, Field(max_length=10_000)]] = \
         Field({}, max_length=64)
     cases: list[dict] = Field(min_length=1, max_length=1000)
+    # The tables of the problem model the form does not edit, carried through as problem.toml has them
+    # (docs/problem-format.md; the grader checks them): without them, saving the form dropped them.
+    checks: dict[Annotated[str, Field(max_length=32)], list[Annotated[str, Field(max_length=32)]]] | None = \
+        Field(None, max_length=32)
+    rules: dict | None = None
+    groups: list[dict] | None = Field(None, max_length=1000)
+    checker: dict | None = None
+    checker_source: Text | None = Field(None, max_length=64 * 1024, description="checker.py")
     statement: Text = Field(max_length=200_000)
     starter: Text = Field(max_length=64 * 1024)
     reference: Text = Field(max_length=64 * 1024)

@@ -11,6 +11,7 @@ import zipfile
 import zlib
 
 import grader
+from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
 from ..db import json_safe, restore_nonfinite
@@ -123,14 +124,20 @@ def files_from_zip(data):
     return files
 
 
+MODEL_TABLES = ("checks", "rules", "groups", "checker")  # ProblemIn carries them as problem.toml has them
+
+
 def files_from_fields(fields):
     """A package ({path: bytes}) from a ProblemIn."""
     meta = {"slug": fields.slug, "title": fields.title, "difficulty": fields.difficulty, "tags": fields.tags,
             "prerequisites": fields.prerequisites, "device": fields.device, "hints": fields.hints, "entry": fields.entry.model_dump()}
     tables = {"limits": fields.limits.model_dump(),
-              "tolerance": {dtype: spec.model_dump() for dtype, spec in fields.tolerance.items()},
+              "tolerance": {key: spec.model_dump() if isinstance(spec, BaseModel) else
+                            {dtype: inner.model_dump() for dtype, inner in spec.items()}
+                            for key, spec in fields.tolerance.items()},
               "wrong_answer_hints": fields.wrong_answer_hints}
     meta.update({name: table for name, table in tables.items() if table})
+    meta.update({name: getattr(fields, name) for name in MODEL_TABLES if getattr(fields, name) is not None})
     # JSON has no NaN or infinity: case values may spell them "nan", "inf", "-inf".
     meta["cases"] = [{k: restore_nonfinite(v) if k == "args" else v for k, v in case.items()}
                      for case in fields.cases]
@@ -140,6 +147,8 @@ def files_from_fields(fields):
         raise Unprocessable(str(error)) from None
     files = {"problem.toml": toml.encode(), "statement.md": fields.statement.encode(),
              "starter.py": fields.starter.encode(), "reference.py": fields.reference.encode()}
+    if fields.checker_source is not None:
+        files["checker.py"] = fields.checker_source.encode()
     for example in fields.examples:
         name = example.name if example.name.endswith(".py") else example.name + ".py"
         files[f"submissions/{example.expected}/{name}"] = example.source.encode()
@@ -159,7 +168,8 @@ def fields_of_version(version):
         "entry": meta["entry"], "limits": meta.get("limits", {}), "tolerance": meta.get("tolerance", {}),
         "wrong_answer_hints": meta.get("wrong_answer_hints", {}), "cases": meta["cases"],
         "statement": version.statement, "starter": version.starter, "reference": version.reference,
-        "examples": examples})
+        "examples": examples, **{name: meta[name] for name in MODEL_TABLES if name in meta},
+        **({"checker_source": version.files["checker.py"]} if "checker.py" in version.files else {})})
 
 
 def get_problem(session, *, slug, user):

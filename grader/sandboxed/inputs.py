@@ -107,6 +107,7 @@ def _build_leaf(spec, case, purpose, make_key):
         values = rng.choice(np.asarray(spec["choices"], np.float64), shape)
     else:
         values = rng.standard_normal(shape) * float(spec.get("scale", 1.0))
+    values = np.asarray(values, np.float64)  # a 0-d array stays one (arithmetic makes it a NumPy scalar)
     flat = values.reshape(-1)
     specials = list(spec.get("specials", ()))[: flat.size]
     flat[: len(specials)] = specials

@@ -7,7 +7,10 @@ from app.models import Problem, Role
 from app.problems.service import grader_problem
 from app.users.service import set_admin
 from tests.app.conftest import sign_up, wait_judged
-from tests.conftest import CLIP
+from tests.conftest import CLIP, ROOT
+
+# Every package of the catalogue and of tests/problems: each round-trips through the authoring fields.
+PACKAGES = sorted(p.parent for p in [*ROOT.glob("problems/*/problem.toml"), *ROOT.glob("tests/problems/*/problem.toml")])
 
 ACCEPTED = (CLIP / "submissions" / "accepted" / "custom_jvp.py").read_text()
 PLAIN_CLIP = (CLIP / "submissions" / "wrong_answer" / "plain_clip.py").read_text()
@@ -310,22 +313,28 @@ class TestAdmin:
             assert rejudged == {"requeued": 1}
             assert wait_judged(client, sid, user)["verdict"] == "ACCEPTED"
 
-    def test_fields_round_trip_to_the_same_problem(self, server, admin_headers):
+    @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+    def test_fields_round_trip_to_the_same_problem(self, server, admin_headers, package):
         # GET the fields of a package written by hand, PUT them back: a new version (problem.toml is
-        # rewritten without comments) that the grader reads as the same problem; a second PUT changes nothing.
+        # rewritten without comments) that the grader reads as the same problem; a second PUT changes
+        # nothing. Its checks, rules, checker and static arguments too, which the fields once dropped.
         import grader
 
+        import_problem_dirs(server.session_factory, [package], publish=False)
+        slug = package.name
         with server.client() as client:
-            fields = client.get("/api/admin/problems/clip-passthrough", headers=admin_headers).json()
-            assert next(c for c in fields["cases"] if c["name"] == "nan-and-infinities")["args"][0]["values"][:3] == ["nan", "inf", "-inf"]  # JSON has no NaN
-            assert len(fields["examples"]) == len(grader.load_problem(CLIP).examples)
-            first = client.put("/api/admin/problems/clip-passthrough", json=fields, headers=admin_headers).json()
-            again = client.put("/api/admin/problems/clip-passthrough", json=fields, headers=admin_headers).json()
+            fields = client.get(f"/api/admin/problems/{slug}", headers=admin_headers).json()
+            if package == CLIP:  # JSON has no NaN
+                assert next(c for c in fields["cases"] if c["name"] == "nan-and-infinities")["args"][0]["values"][:3] == ["nan", "inf", "-inf"]
+            assert len(fields["examples"]) == len(grader.load_problem(package).examples)
+            first = client.put(f"/api/admin/problems/{slug}", json=fields, headers=admin_headers).json()
+            again = client.put(f"/api/admin/problems/{slug}", json=fields, headers=admin_headers).json()
             assert (first["version"], first["changed"], again["version"], again["changed"]) == (2, True, 2, False)
-        original = grader.load_problem(CLIP)
+        original = grader.load_problem(package)
         with server.session_factory() as session:
-            stored = grader_problem(session.query(Problem).filter_by(slug="clip-passthrough").one().current_version)
-        for name in ("entry", "limits", "tolerances", "wrong_answer_hints", "hints", "statement", "starter"):
+            stored = grader_problem(session.query(Problem).filter_by(slug=slug).one().current_version)
+        for name in ("entry", "limits", "tolerances", "check_tolerances", "wrong_answer_hints", "hints", "statement",
+                     "starter", "checks", "rules", "groups", "checker", "checker_checks", "prerequisites"):
             assert getattr(stored, name) == getattr(original, name), name
         # repr, because NaN != NaN: the cases must hold NaN in the same places.
         assert repr([c.to_json() for c in stored.cases]) == repr([c.to_json() for c in original.cases])

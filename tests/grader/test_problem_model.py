@@ -154,6 +154,12 @@ def test_generated_values_follow_their_distribution():
     assert choice[0] == 7.0 and set(np.unique(choice[1:])) == {0.5, 2.0}
     with pytest.raises(ProblemError, match="low must be below high"):
         with_toml(PACKAGES / "integer-cumsum", lambda t: t.replace("low = -50, high = 50", "low = 50, high = -50"))
+    # A 0-d leaf is an array, as a jnp scalar parameter is (scaled, it once became a NumPy scalar, which the
+    # harness left on the host), and takes its special value.
+    for spec in ({"shape": [], "dtype": "float32", "scale": 0.5}, {"shape": [], "dtype": "bfloat16", "specials": [float("nan")]}):
+        scalar = built(spec)
+        assert isinstance(scalar, np.ndarray) and scalar.shape == () and scalar.dtype.name == spec["dtype"]
+    assert np.isnan(built({"shape": [], "dtype": "float32", "specials": [float("nan")]}))
 
 
 def test_implementation_rules_fail_a_verdict_with_each_rule_listed(cache):
