@@ -117,20 +117,30 @@
     }
   }
   function collect() {
-    const limits = {};
-    for (const [key, id] of [["wall_time_s", "f-wall"], ["cpu_time_s", "f-cpu"], ["memory_mb", "f-memory"]]) {
+    // Limits and wrong-answer hints the form has no field for are kept as they came.
+    const limitFields = [["wall_time_s", "f-wall"], ["cpu_time_s", "f-cpu"], ["memory_mb", "f-memory"]];
+    const limits = Object.fromEntries(Object.entries(start.limits || {})
+      .filter(([key]) => !limitFields.some(([field]) => field === key)));
+    for (const [key, id] of limitFields) {
       if ($(id).value !== "") limits[key] = Number($(id).value);
     }
-    const wrongAnswerHints = {};
-    for (const area of document.querySelectorAll("#wrong-hints textarea")) {
+    const areas = [...document.querySelectorAll("#wrong-hints textarea")];
+    const wrongAnswerHints = Object.fromEntries(Object.entries(start.wrong_answer_hints || {})
+      .filter(([check]) => !areas.some((area) => area.dataset.check === check)));
+    for (const area of areas) {
       if (area.value.trim()) wrongAnswerHints[area.dataset.check] = area.value.trim();
     }
+    // What the form does not edit (checks, rules, groups, the checker, an entry's static arguments and
+    // batch axes) goes back as it came, so saving keeps it.
+    const kept = Object.fromEntries(["checks", "rules", "groups", "checker", "checker_source"]
+      .filter((key) => start[key] !== undefined && start[key] !== null).map((key) => [key, start[key]]));
     return {
+      ...kept,
       slug: $("f-slug").value.trim(), title: $("f-title").value.trim(), difficulty: $("f-difficulty").value,
       tags: $("f-tags").value.split(",").map((s) => s.trim()).filter(Boolean), device: $("f-device").value,
       prerequisites: $("f-prerequisites").value.split(",").map((s) => s.trim()).filter(Boolean),
       hints: $("f-hints").value.split("\n").map((s) => s.trim()).filter(Boolean),
-      entry: { name: $("f-entry-name").value.trim(), signature: $("f-signature").value.trim(),
+      entry: { ...start.entry, name: $("f-entry-name").value.trim(), signature: $("f-signature").value.trim(),
         diff_argnums: numbers($("f-diff").value), batch_argnums: numbers($("f-batch").value) },
       limits, tolerance: parseJson("f-tolerance", "Tolerances") || {}, wrong_answer_hints: wrongAnswerHints,
       cases: parseJson("f-cases", "Cases"), statement: $("f-statement").value,
