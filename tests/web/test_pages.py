@@ -82,6 +82,16 @@ class TestLearner:
         page.screenshot(path=str(ARTIFACTS / "problem-page-wrong-answer.png"), full_page=True,
                         clip={"x": 0, "y": 0, "width": 1280, "height": 1250})  # docs/images/ has a copy
 
+    def test_a_hints_code_is_shown_as_code(self, page):
+        sign_up(page, "backticks")
+        open_clip(page)
+        replace_code(page, (CLIP / "submissions" / "runtime_error" / "python_if_on_bound.py").read_text())
+        page.get_by_test_id("run-button").click()
+        assert wait_verdict(page) == "RUNTIME_ERROR"
+        hints = page.get_by_test_id("report-hints")
+        assert hints.locator("code").all_inner_texts()[:3] == ["if", "bool()", "int()"]
+        assert "`" not in hints.inner_text()
+
     def test_run_shows_sample_feedback_and_output(self, page):
         sign_up(page, "linus")
         open_clip(page)

@@ -87,7 +87,7 @@ const verdicts = (() => {
       el("p", {}, c.message),
       arrays(c),
       figure(c),
-      c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), c.hint) : null);
+      c.hint ? el("p", { class: "hint" }, el("strong", {}, "Hint: "), ...withCode(c.hint)) : null);
     box.scrollIntoView({ block: "nearest" });  // under a tall table it would open off-screen
   }
 
@@ -152,6 +152,11 @@ const verdicts = (() => {
       all.length > shown.length ? el("p", { class: "muted" }, `… and ${all.length - shown.length} more.`) : null);
   }
 
+  // A hint's `code` spans as code (as text nodes: nothing in a hint is markup).
+  function withCode(text) {
+    return String(text).split(/`([^`]+)`/).map((part, i) => (i % 2 ? el("code", {}, part) : part));
+  }
+
   // Points per group of cases (a problem without groups is one group of 100, all or nothing; a Run's
   // samples score nothing).
   function score(result) {
@@ -202,7 +207,7 @@ const verdicts = (() => {
     parts.push(table(report));
     if ((report.hints || []).length) {
       parts.push(el("div", { class: "report-hints", "data-testid": "report-hints" }, el("h3", {}, "Hints"),
-        el("ul", {}, report.hints.map((h) => el("li", {}, h)))));
+        el("ul", {}, report.hints.map((h) => el("li", {}, ...withCode(h))))));
     }
     parts.push(failures(report));
     const output = report.output || {};
