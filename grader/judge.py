@@ -445,8 +445,11 @@ def _exported_error(exports, signature, check, transform, witness=False):
     anchor), which stands in for what the evaluator says of that program: the submission's own words,
     which can only fail a check."""
     if witness or transform == "grad_of_jit":
-        program = "anchor"
-    elif (signature, "fused") in exports.programs or (signature, "fused") in exports.errors:
+        # A derivative of the anchor: why it has no VJP, where it was exported without one.
+        derivative = transform == "grad_of_jit" or check in harness.DERIVATIVES
+        return exports.errors.get((signature, "anchor")) or (
+            exports.errors.get((signature, "anchor/vjp")) if derivative else None)
+    if (signature, "fused") in exports.programs or (signature, "fused") in exports.errors:
         program = "fused"
     else:
         program = f"{check}/{transform}"
@@ -709,8 +712,9 @@ class _Assessment:
                 if error is not None:
                     got[(case.name, check, transform)] = (error, [])
                 error = _exported_error(exports, signature_of[case.name], check, transform, witness=True)
-                if error is not None and (check, transform) in evaluator_module.WITNESSES:
-                    witnesses[(case.name, check, transform)] = (error, [])
+                witnessed = ("vjp", "jit") if (check, transform) == ("jvp", "jit") else (check, transform)
+                if error is not None and witnessed in evaluator_module.WITNESSES:
+                    witnesses[(case.name, *witnessed)] = (error, [])
         return got, witnesses, any(h.get("type") == "done" for h, _ in frames)
 
     def _read_frames(self, frames, wire_error):

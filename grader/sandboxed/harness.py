@@ -48,7 +48,9 @@ DEFAULT_CHECKS = CHECKS[:13]
 # Checks that take derivatives (they need differentiated arguments), and those that map over a batch.
 DERIVATIVES = ("grad", "vjp", "jvp", "vmap_grad", "jacfwd", "jacrev", "hessian")
 BATCHED = ("vmap", "vmap_grad")
-PROGRAMS = ("fused", "anchor") + tuple(f"{c}/{t}" for c, t in CHECKS if t == "jit")
+# "anchor/vjp" is only ever an error: why jit(f) could not be exported with its VJP, when it could without
+# (a custom rule that fails): the anchor is then sent without one, so it still confirms the values.
+PROGRAMS = ("fused", "anchor", "anchor/vjp") + tuple(f"{c}/{t}" for c, t in CHECKS if t == "jit")
 
 
 def job_checks(job):
@@ -413,7 +415,11 @@ class _CheckRunner:
         except BaseException as error:
             return [(name, error) for name in ("anchor",) + tuple(f"{c}/{t}" for c, t in self.jit_checks)]
         f = with_statics(self.f, signature)
-        exported = [("anchor", self._export(export, f, x["args"], vjp_order=self.vjp_order))]
+        anchor = self._export(export, f, x["args"], vjp_order=self.vjp_order)
+        values_only = (self._export(export, f, x["args"]) if isinstance(anchor, BaseException) and self.vjp_order
+                       else anchor)
+        exported = ([("anchor", anchor)] if values_only is anchor or isinstance(values_only, BaseException)
+                    else [("anchor", values_only), ("anchor/vjp", anchor)])
 
         def fused(x):
             return {f"{c}/{t}": self._program(c, f)(x) for c, t in self.jit_checks}

@@ -73,6 +73,10 @@ def test_a_tangent_of_the_wrong_dtype_fails_a_sample_with_a_dtype_hint(judge_sam
     assert report["verdict"] == "RUNTIME_ERROR"
     failed = {c["case"] for c in report["checks"] if c["status"] != "passed"}
     assert failed == {"bfloat16-small"}  # the float32 samples pass; the bfloat16 one, in a Run, does not
+    # Its values are right, and are confirmed: jit(f) is exported without the VJP the rule breaks.
+    values = {(c["check"], c["transform"]): c["status"] for c in report["checks"]
+              if c["case"] == "bfloat16-small" and c["check"] in ("value", "vmap")}
+    assert set(values.values()) == {"passed"}, values
     assert any("bfloat16 primal takes a bfloat16 tangent" in hint for hint in report["hints"])
 
 
