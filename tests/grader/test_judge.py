@@ -16,6 +16,7 @@ from tests.conftest import CLIP
 from tests.grader.conftest import ATTACK_LIMITS
 
 SUBMISSIONS = CLIP / "submissions"
+REFERENCE = (CLIP / "reference.py").read_text()
 
 
 def test_accepted_full_report(clip_problem, cache):
@@ -101,6 +102,17 @@ def test_a_run_plots_expected_against_got_of_each_failed_sample_check(judge_samp
     assert not [key for key in plots if key[1] == "value"]
     submit, _ = judge_samples((SUBMISSIONS / "wrong_answer" / "plain_clip.py").read_bytes(), samples_only=False)
     assert not [c for c in submit["checks"] if "plot" in c]  # that sandbox held the hidden cases too
+
+
+def test_float32_products_are_judged_in_full_float32_on_any_device(judge_samples):
+    # GPUs default to TF32 for float32 matmuls; the sandbox asks for full precision, so that tolerances
+    # measured on a CPU hold on a GPU. Right only where the setting holds, under jit and eagerly.
+    probe = REFERENCE.replace("    return jnp.clip(x, lo, hi)",
+                              "    assert jax.config.jax_default_matmul_precision == 'highest'\n"
+                              "    return jnp.clip(x, lo, hi)")
+    assert probe != REFERENCE
+    report, _ = judge_samples(probe.encode())
+    assert report["verdict"] == "ACCEPTED", report["summary"]
 
 
 def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samples):
