@@ -59,11 +59,12 @@ class EntryPoint:
 
     def parameter_name(self, position):
         """The name `signature` gives argument `position` ("x" of "f(x: jax.Array, lo)"), else "argument N"."""
-        inside = self.signature.partition("(")[2].rpartition(")")[0]
         depth, names, current = 0, [], ""
-        for char in inside:  # commas inside brackets (dict[str, jax.Array]) separate nothing
+        for char in self.signature.partition("(")[2]:  # up to its closing parenthesis
             depth += (char in "([{") - (char in ")]}")
-            if char == "," and depth == 0:
+            if depth < 0:
+                break
+            if char == "," and depth == 0:  # commas inside brackets (dict[str, jax.Array]) separate nothing
                 names.append(current)
                 current = ""
             else:

@@ -52,3 +52,9 @@ def test_prerequisites_name_packages_of_the_catalogue_and_form_no_cycle():
     def reaches(slug, target, seen=()):
         return any(s == target or (s not in seen and reaches(s, target, (*seen, s))) for s in prerequisites[slug])
     assert not [slug for slug in prerequisites if reaches(slug, slug)], "a cycle of prerequisites"
+
+
+def test_the_readme_lists_every_package():
+    readme = (ROOT / "README.md").read_text()
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \|", readme[readme.index("## Problems"):], re.MULTILINE)
+    assert sorted(listed) == sorted(p.name for p in PACKAGES)
