@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from app.cli import import_problem_dirs
 from grader import load_problem
@@ -99,7 +100,7 @@ class TestLearner:
         page.get_by_test_id("run-button").click()
         assert wait_verdict(page) == "WRONG_ANSWER"
         rows = page.locator("[data-testid=checks-table] tbody tr")
-        assert rows.count() == 2  # the two sample cases only
+        assert rows.count() == len(load_problem(CLIP).sample_cases)  # the sample cases only
         assert "hidden" not in page.get_by_test_id("checks-table").inner_text()
         failure = page.get_by_test_id("failure").first.inner_text()
         assert "expected" in failure and "got" in failure and "[1., 1., 1." in failure
@@ -221,7 +222,10 @@ class TestForms:
         sign_up(page, "keyes")
         page.get_by_test_id("nav-logout").click()
         page.goto("/login")
-        page.keyboard.type("keyes")  # the username field has focus on arrival
+        # The username field has focus on arrival (the browser applies autofocus once the page is
+        # rendered, which a loaded machine may do after the load event: waited for, not raced).
+        expect(page.get_by_test_id("login-username")).to_be_focused()
+        page.keyboard.type("keyes")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
@@ -448,6 +452,15 @@ class TestAdmin:
         assert stored.title == "Cumulative sum, with scan"
         for name in ("checks", "rules", "groups", "entry", "limits", "wrong_answer_hints", "tolerances", "check_tolerances"):
             assert getattr(stored, name) == getattr(original, name), name
+        # Checks, rules and groups are JSON fields of the form: an author edits them there.
+        assert '"must_contain"' in page.get_by_test_id("admin-rules").input_value()
+        page.get_by_test_id("admin-rules").fill('{"must_contain": ["scan"]}')
+        page.get_by_test_id("admin-save").click()
+        page.wait_for_url("**/edit?saved=3")
+        with session_factory() as session:
+            stored = grader_problem(session.query(Problem).filter_by(slug="integer-cumsum").one().current_version)
+        assert (stored.rules.must_contain, stored.rules.must_not_contain, stored.rules.max_equations) == (("scan",), (), None)
+        assert stored.checks == original.checks
 
     def test_edit_saves_a_new_version_and_import_a_zip(self, page, admin, tmp_path):
         import zipfile

@@ -71,6 +71,7 @@
   $("f-cpu").value = start.limits.cpu_time_s ?? "";
   $("f-memory").value = start.limits.memory_mb ?? "";
   $("f-tolerance").value = JSON.stringify(start.tolerance || {});
+  for (const key of ["checks", "rules", "groups"]) $(`f-${key}`).value = start[key] ? JSON.stringify(start[key], null, 1) : "";
   for (const area of document.querySelectorAll("#wrong-hints textarea")) {
     area.value = (start.wrong_answer_hints || {})[area.dataset.check] || "";
   }
@@ -130,10 +131,14 @@
     for (const area of areas) {
       if (area.value.trim()) wrongAnswerHints[area.dataset.check] = area.value.trim();
     }
-    // What the form does not edit (checks, rules, groups, the checker, an entry's static arguments and
-    // batch axes) goes back as it came, so saving keeps it.
-    const kept = Object.fromEntries(["checks", "rules", "groups", "checker", "checker_source"]
+    // What the form does not edit (the checker, an entry's static arguments and batch axes) goes back
+    // as it came, so saving keeps it; checks, rules and groups are JSON fields, left out when empty.
+    const kept = Object.fromEntries(["checker", "checker_source"]
       .filter((key) => start[key] !== undefined && start[key] !== null).map((key) => [key, start[key]]));
+    for (const [key, label] of [["checks", "Checks"], ["rules", "Rules"], ["groups", "Scoring groups"]]) {
+      const value = parseJson(`f-${key}`, label);
+      if (value !== null) kept[key] = value;
+    }
     return {
       ...kept,
       slug: $("f-slug").value.trim(), title: $("f-title").value.trim(), difficulty: $("f-difficulty").value,
