@@ -104,13 +104,14 @@ class Rules:
     must_not_contain: tuple[str, ...] = ()
     max_equations: int | None = None
 
-    def broken(self, summary):
-        """[(rule, why)] of the rules a jaxpr summary ({"primitives", "equations"}) breaks."""
+    def broken(self, summary, empty=False):
+        """[(rule, why)] of the rules a jaxpr summary ({"primitives", "equations"}) breaks; `empty`: the
+        signature has an empty array argument, where nothing need be in the jaxpr."""
         if not summary or not isinstance(summary.get("primitives"), list) or type(summary.get("equations")) is not int:
             return [("the jaxpr", "could not be made from the entry point")]
         present = set(summary["primitives"])
         broken = [(f"must contain {name}", f"the jaxpr has no {name}") for name in self.must_contain
-                  if name not in present]
+                  if name not in present and not empty]
         broken += [(f"must not contain {name}", f"the jaxpr contains {name}") for name in self.must_not_contain
                    if name in present]
         if self.max_equations is not None and summary["equations"] > self.max_equations:

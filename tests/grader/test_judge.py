@@ -115,6 +115,14 @@ def test_float32_products_are_judged_in_full_float32_on_any_device(judge_samples
     assert report["verdict"] == "ACCEPTED", report["summary"]
 
 
+def test_the_same_mistake_reads_the_same_in_every_check(judge_samples):
+    # A Python `if` on x's values fails vmap on every sample; JAX names each tracer by its object id.
+    source = REFERENCE.replace("    return jnp.clip(x, lo, hi)", "    if x.sum() > 1e9:\n        return x\n    return jnp.clip(x, lo, hi)")
+    report, _ = judge_samples(source.encode())
+    messages = {c["message"] for c in report["checks"] if c["check"].startswith("vmap") and c["transform"] == "eager"}
+    assert len(messages) == 1 and "BatchTracer" in next(iter(messages)) and "object id" not in next(iter(messages))
+
+
 def test_tracer_error_names_the_submission_line_and_never_the_harness(judge_samples):
     report, _ = judge_samples((SUBMISSIONS / "runtime_error" / "python_if_on_bound.py").read_bytes())
     assert report["verdict"] == "RUNTIME_ERROR"
