@@ -70,8 +70,8 @@ def test_a_correct_submission_is_accepted_on_a_saturated_machine(judge_in, monke
 @pytest.mark.skipif(os.geteuid() != 0, reason="busy processes above the run's priority need root")
 def test_a_run_the_machine_was_too_busy_to_finish_is_the_judges_fault_and_judged_again(judge_samples):
     # Two busy processes per core above the run's priority leave it about 1% of a CPU: it waits, runnable,
-    # for nearly all of its backstop (4 times its CPU limit), which is not the submitter's doing.
-    limits = ATTACK_LIMITS.replace(wall_time_s=1.0, cpu_time_s=2.0)
+    # for nearly all of its backstop (4 times its larger limit, 8 s), which is not the submitter's doing.
+    limits = ATTACK_LIMITS.replace(wall_time_s=2.0, cpu_time_s=2.0)
     with busy_processes(2, above=True):
         report = judge_samples(REFERENCE, limits=limits)[0]  # a fresh sandbox (a zygote's fork waits as long)
     assert report["verdict"] == "INTERNAL_ERROR", report["summary"]
