@@ -190,19 +190,6 @@ class Runs:
         return b"".join([wire.encode(h, a) for h, a in checks] + ([wire.encode({"type": "done"})] if done else []))
 
 
-def _signature_leaves(signature):
-    """The leaf descriptions of a signature ({"shape", "dtype"}, {"scalar"}, …), pytrees walked."""
-    pending, leaves = list(signature), []
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict) and ("dict" in item or "tuple" in item or "list" in item):
-            inner = item.get("dict", item.get("tuple", item.get("list")))
-            pending.extend(inner.values() if isinstance(inner, dict) else inner)
-        else:
-            leaves.append(item if isinstance(item, dict) else {})
-    return leaves
-
-
 def signature_index(cases):
     """(the distinct signatures of `cases` (case specs), in order, {case name: its signature's index})."""
     signatures, index, signature_of = [], {}, {}
@@ -479,6 +466,7 @@ class _Live:
 
     def __init__(self, problem, cases, expected, device, base, on_check):
         self.assessment = _Assessment(problem, cases, None, expected, device, dict(base), time.monotonic())
+        self.assessment.plotted = None  # a live check event carries no plot: none is computed here
         self.problem, self.on_check = problem, on_check
         self.cases = {c.name: c for c in cases}
         self.signature_of = self.assessment.signature_of
@@ -540,7 +528,7 @@ class _Assessment:
         self.device, self.base, self.started = device, base, started
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
-        self.plotted = set()  # (case, check) pairs whose result carries a plot
+        self.plotted = set()  # (case, check) pairs whose result carries a plot; None: make no plots
         self.said = _Said(None if base["samples_only"] else SUBMIT_MESSAGE_BUDGET,
                           RUN_MESSAGE_CHARS if base["samples_only"] else SUBMIT_MESSAGE_CHARS)
 
@@ -664,7 +652,7 @@ class _Assessment:
             summary = self.runs.exports.jaxprs.get(signature, {})
             # With an empty array argument there may be nothing to loop over: what must be in the jaxpr
             # need not be there (a function may rightly skip its scan); what must not be, still must not.
-            empty = any(0 in leaf.get("shape", ()) for leaf in _signature_leaves(self.signatures[signature]))
+            empty = any(0 in leaf.get("shape", ()) for arg in self.signatures[signature] for leaf in inputs.spec_leaves(arg))
             for rule, why in rules.broken({k: summary.get(k) for k in ("primitives", "equations")}, empty=empty):
                 broken.setdefault(rule, why)
         named = rules.describe() + [rule for rule in broken if rule not in rules.describe()]
@@ -817,7 +805,7 @@ class _Assessment:
             result["got"] = [part + self.said(text) for part, text in zip(parts + [""] * len(arrays), _show_arrays(arrays))]
             # A Run's sandbox holds only the samples, so what it returns can carry nothing hidden. One plot
             # per case and check (its transforms show the same curves, or the page would say so in text).
-            if self.base["samples_only"] and (case.name, check) not in self.plotted:
+            if self.plotted is not None and self.base["samples_only"] and (case.name, check) not in self.plotted:
                 plot = _plot(case, check, expected, arrays, self.problem.tolerances_for(check), self.problem.entry)
                 if plot:
                     result["plot"] = plot

@@ -67,6 +67,13 @@ def _map_spec(fn, spec, path=""):
     return fn(spec, path)
 
 
+def spec_leaves(spec):
+    """An argument spec's leaf specs (a signature's too), in JAX's order: pytrees of specs walked."""
+    found = []
+    _map_spec(lambda leaf, _: found.append(leaf), spec)
+    return found
+
+
 class KeySpec:
     """A typed PRNG key where no JAX builds it (the judge shows it): what `jax.random.key` is given."""
 
