@@ -14,7 +14,7 @@ import pytest
 
 from grader import _cgroup, _compile_cache, judge
 from tests.conftest import CLIP, busy_processes
-from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running
+from tests.grader.conftest import ATTACK_LIMITS, assert_nothing_left_running
 
 REFERENCE = (CLIP / "reference.py").read_text()
 MEMORY_BOMB = "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.ones(1 << 24))\n" + REFERENCE
@@ -76,7 +76,9 @@ def test_a_run_the_machine_was_too_busy_to_finish_is_the_judges_fault_and_judged
         report = judge_samples(REFERENCE, limits=limits)[0]  # a fresh sandbox (a zygote's fork waits as long)
     assert report["verdict"] == "INTERNAL_ERROR", report["summary"]
     assert "too busy" in report["summary"] and report["retry"] is True
-    assert limits.backstop_s <= report["timings"]["wall_s"] < limits.backstop_s + MARGIN_S
+    # Stopped at the backstop, not before. No upper bound: the busy processes starve the judge's own
+    # process too, so how long the stop and the clean-up take here says nothing about the judge.
+    assert report["timings"]["wall_s"] >= limits.backstop_s
     assert_nothing_left_running()
 
 
