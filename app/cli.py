@@ -301,6 +301,8 @@ def build_parser():
     submit.add_argument("problem", help="the problem's slug, e.g. clip-passthrough")
     submit.add_argument("file", type=Path)
     submit.add_argument("--run", action="store_true", help="the sample cases only, with full feedback")
+    submit.add_argument("--show-hidden", action="store_true",
+                        help="admins only: show hidden cases' inputs, expected and got, like samples")
     submit.add_argument("--server", help="default: JAXJUDGE_SERVER, else the one logged in to last")
     submit.set_defaults(client=client_command("cmd_submit"))
     login = commands.add_parser("login", help="sign in to a server and store the token (mode 600)")

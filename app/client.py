@@ -285,16 +285,18 @@ class Judge:
     def problem(self, slug):
         return self._request("GET", f"/api/problems/{slug}", headers=self._headers() if self.token else {})
 
-    def submit(self, problem, fn_or_source, *, run=False, on_event=None, show=None):
+    def submit(self, problem, fn_or_source, *, run=False, on_event=None, show=None, show_hidden=False):
         """Judge a function or source text on `problem` (every case; `run=True`: the samples only) and
         wait for the verdict; a `Result`. `on_event(kind, data)` sees each event of the stream as it
-        comes. In a notebook the table is shown and updated live unless `show` is False."""
+        comes. In a notebook the table is shown and updated live unless `show` is False. `show_hidden`
+        (admins only) shows hidden cases like samples."""
         if isinstance(fn_or_source, str):
             source = fn_or_source
         else:
             source = source_of(fn_or_source, entry_point=self.problem(problem).get("entry_point"))
         created = self._request("POST", f"/api/problems/{problem}/submissions", headers=self._headers(),
-                                json={"source": source, "mode": "run" if run else "submit"})
+                                json={"source": source, "mode": "run" if run else "submit",
+                                      "show_hidden": show_hidden})
         display = _NotebookDisplay() if show is not False and _in_notebook() else None
         if display is not None:
             user_callback = on_event
@@ -421,7 +423,7 @@ def _fail(message):
 
 
 def cmd_submit(args):
-    """jaxjudge submit PROBLEM FILE [--run] [--server URL]: exit 0 only on ACCEPTED, 1 on another
+    """jaxjudge submit PROBLEM FILE [--run] [--show-hidden] [--server URL]: exit 0 only on ACCEPTED, 1 on another
     verdict, 2 when it could not be judged (a refusal, the server out of reach)."""
     try:
         source = Path(args.file).read_text(encoding="utf-8")
@@ -429,7 +431,8 @@ def cmd_submit(args):
         _fail(f"cannot read {args.file}: {error}")
     try:
         with Judge(args.server) as judge:
-            result = judge.submit(args.problem, source, run=args.run, on_event=TerminalProgress(), show=False)
+            result = judge.submit(args.problem, source, run=args.run, on_event=TerminalProgress(), show=False,
+                                  show_hidden=args.show_hidden)
     except ClientError as error:
         _fail(error)
     sys.stdout.write(str(result))

@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -111,6 +111,8 @@ class Submission(Base):
     verdict: Mapped[str | None] = mapped_column(String(32))
     report: Mapped[dict | None] = mapped_column()
     requires_gpu: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An admin's (and every validate run): the report shows hidden cases' inputs, expected and got.
+    show_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     device: Mapped[str | None] = mapped_column(String(64))   # where it was judged, from the report
     judge_s: Mapped[float | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)

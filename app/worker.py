@@ -74,6 +74,7 @@ class Worker:
             submission = session.get(Submission, submission_id)
             version = submission.problem_version
             source, mode, version_id, files = submission.source, submission.mode, version.id, version.files
+            show_hidden = submission.show_hidden
             attempt = submission.attempts
         publisher = progress.ProgressPublisher(self.session_factory, submission_id, self.progress_hub)
         done = threading.Event()
@@ -85,7 +86,7 @@ class Worker:
             publisher.running(attempt=attempt, plan=progress.plan_of(problem, samples_only=samples_only))
             report = grader.judge(problem, source.encode(), device=self.device, limits=self._limits(problem),
                                   samples_only=samples_only, cache=self.cache,
-                                  pool=self.pool, on_check=publisher.check)
+                                  pool=self.pool, on_check=publisher.check, show_hidden=show_hidden)
             publisher.settle(report.get("checks", []))
         except Exception as error:  # a judge bug, never the submitter's fault
             log.exception("worker %s: judging submission %s failed", self.worker_id, submission_id)

@@ -325,7 +325,8 @@ def start_validation(session, *, admin, problem, max_queue):
     for name, expected, source in entries:
         session.add(Submission(user_id=admin.id, problem_id=problem.id, problem_version_id=version.id,
                                source=source, mode=SubmissionMode.VALIDATE.value, example_name=name,
-                               expected_verdict=expected, requires_gpu=version.device == "gpu"))
+                               expected_verdict=expected, requires_gpu=version.device == "gpu",
+                               show_hidden=True))  # why an example failed a hidden case, for its author
     announce_new_submissions(session)
     session.flush()
     return validation_matrix(session, problem=problem)

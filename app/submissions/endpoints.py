@@ -15,11 +15,13 @@ router = APIRouter(prefix="/api", tags=["submissions"], responses=ERROR_RESPONSE
 
 @router.post("/problems/{slug}/submissions", status_code=202, response_model=SubmissionCreated)
 def submit(slug: str, body: SubmissionIn, user: CurrentUser, session: SessionDep, request: Request):
-    """Queue a submission. 413 over 64 KiB; 422 for NUL bytes or text that is not UTF-8; 429 (Retry-After)
-    when you have too many waiting; 503 (Retry-After) when the queue is full."""
+    """Queue a submission. 403 for `show_hidden` unless you are an admin; 413 over 64 KiB; 422 for NUL
+    bytes or text that is not UTF-8; 429 (Retry-After) when you have too many waiting; 503 (Retry-After)
+    when the queue is full."""
     problem = problems.get_problem(session, slug=slug, user=user)
     submission = service.create_submission(session, user=user, problem=problem, source=body.source,
-                                           mode=body.mode, settings=request.app.state.settings)
+                                           mode=body.mode, settings=request.app.state.settings,
+                                           show_hidden=body.show_hidden)
     session.commit()
     request.app.state.wakeup.notify()
     return SubmissionCreated(id=submission.id, status=submission.status)

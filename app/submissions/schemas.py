@@ -8,6 +8,8 @@ class SubmissionIn(BaseModel):
     source: str = Field(description="Python source, UTF-8, at most 64 KiB")
     mode: Literal["submit", "run"] = Field("submit", description="run: sample cases with full feedback; "
                                                                  "submit: every case")
+    show_hidden: bool = Field(False, description="admins only (403 for others): the report shows hidden "
+                                                 "cases like samples, with their inputs, expected and got")
 
 
 class SubmissionCreated(BaseModel):
@@ -27,6 +29,7 @@ class SubmissionOut(BaseModel):
     device: str | None
     judge_s: float | None
     attempts: int
+    show_hidden: bool
     created_at: dt.datetime
     judged_at: dt.datetime | None
     source: str

@@ -3,7 +3,7 @@
 import grader
 from sqlalchemy import func, select, update
 
-from ..errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unprocessable
+from ..errors import Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unprocessable
 from ..models import Problem, Submission, SubmissionMode, SubmissionStatus
 from ..queue import announce_new_submissions, in_flight_count, queued_count
 
@@ -21,7 +21,9 @@ def check_source(source):
     return source
 
 
-def create_submission(session, *, user, problem, source, mode, settings):
+def create_submission(session, *, user, problem, source, mode, settings, show_hidden=False):
+    if show_hidden and not user.is_admin:
+        raise Forbidden("Only admins may see hidden cases (show_hidden).")
     check_source(source)
     if in_flight_count(session, user.id) >= settings.max_in_flight_per_user:
         raise TooManyRequests(f"You have {settings.max_in_flight_per_user} submissions waiting; "
@@ -30,7 +32,7 @@ def create_submission(session, *, user, problem, source, mode, settings):
         raise ServiceUnavailable("The judging queue is full; try again shortly.", retry_after_s=30)
     version = problem.current_version
     submission = Submission(user_id=user.id, problem_id=problem.id, problem_version_id=version.id,
-                            source=source, mode=mode, requires_gpu=version.device == "gpu")
+                            source=source, mode=mode, requires_gpu=version.device == "gpu", show_hidden=show_hidden)
     session.add(submission)
     announce_new_submissions(session)
     session.flush()
@@ -39,12 +41,13 @@ def create_submission(session, *, user, problem, source, mode, settings):
 
 def get_submission(session, *, user, submission_id):
     """The submission, for its owner, an admin, or the staff of a set in which its author is a student
-    and its problem is one of the set's; anyone else gets the same 404 as a missing id."""
+    and its problem is one of the set's (unless it shows hidden cases); anyone else gets the same 404 as a
+    missing id."""
     from ..sets.service import may_see_submission
 
     submission = session.get(Submission, submission_id)
     if submission is None or not (user.is_admin or submission.user_id == user.id or (
-            submission.mode == SubmissionMode.SUBMIT.value
+            submission.mode == SubmissionMode.SUBMIT.value and not submission.show_hidden
             and may_see_submission(session, viewer=user, submission=submission))):
         raise NotFound(f"No submission {submission_id}.")
     return submission
@@ -55,7 +58,8 @@ def as_dict(submission):
             "problem_version": submission.problem_version.number, "username": submission.user.username,
             "mode": submission.mode, "status": submission.status, "verdict": submission.verdict,
             "report": submission.report, "device": submission.device, "judge_s": submission.judge_s,
-            "attempts": submission.attempts, "created_at": submission.created_at,
+            "attempts": submission.attempts, "show_hidden": submission.show_hidden,
+            "created_at": submission.created_at,
             "judged_at": submission.judged_at, "source": submission.source}
 
 

@@ -168,6 +168,26 @@ class TestSubmissions:
             mine = client.get("/api/submissions?mine=1&problem=clip-passthrough", headers=headers).json()
             assert [s["id"] for s in mine["items"]] == [sub["id"], run.json()["id"]] and mine["total"] == 2
 
+    def test_hidden_cases_are_shown_to_an_admin_who_asks_and_to_no_one_else(self, server, admin_headers):
+        # The same wrong submission, judged for a learner and for an admin with show_hidden: the hidden
+        # cases' expected and got are in the admin's report only, and a learner who asks is refused.
+        def hidden_failures(report):
+            return [c for c in report["checks"] if not c["sample"] and c["status"] == "wrong"]
+
+        with server.client() as client:
+            learner = sign_up(client, "kate")
+            refused = client.post(SUBMIT, json={"source": PLAIN_CLIP, "show_hidden": True}, headers=learner)
+            assert refused.status_code == 403 and "admin" in refused.json()["detail"]
+            assert client.get("/api/submissions", headers=learner).json()["total"] == 0  # nothing queued
+            theirs = client.post(SUBMIT, json={"source": PLAIN_CLIP}, headers=learner).json()["id"]
+            ours = client.post(SUBMIT, json={"source": PLAIN_CLIP, "show_hidden": True}, headers=admin_headers).json()["id"]
+            theirs, ours = wait_judged(client, theirs, learner), wait_judged(client, ours, admin_headers)
+        assert (theirs["show_hidden"], ours["show_hidden"]) == (False, True)
+        assert theirs["verdict"] == ours["verdict"] == "WRONG_ANSWER"
+        assert hidden_failures(theirs["report"]) and hidden_failures(ours["report"])
+        assert not any("expected" in c or "got" in c for c in hidden_failures(theirs["report"]))
+        assert all(c["expected"] and c["got"] for c in hidden_failures(ours["report"]))
+
     def test_another_users_submission_is_404(self, server):
         with server.client() as client:
             owner, other = sign_up(client, "gina"), sign_up(client, "hank")
@@ -288,7 +308,8 @@ class TestAdmin:
             "slug": "double-it", "title": "Double it", "difficulty": "easy", "tags": ["basics"],
             "entry": {"name": "double", "signature": "double(x)", "diff_argnums": [0], "batch_argnums": [0]},
             "cases": [{"name": "sample", "sample": True, "args": [{"values": [1.0, -2.0, "inf"],
-                                                                   "dtype": "float32"}]}],
+                                                                   "dtype": "float32"}]},
+                      {"name": "hidden", "args": [{"values": [0.5, 4.0], "dtype": "float32"}]}],
             "statement": "# Double it\nReturn 2x.", "starter": "def double(x):\n    ...\n",
             "reference": "def double(x):\n    return 2 * x\n",
             "examples": [{"name": "triple", "expected": "wrong_answer", "source": "def double(x):\n    return 3 * x\n"}],
@@ -305,6 +326,10 @@ class TestAdmin:
             matrix = poll(lambda: client.get("/api/admin/problems/double-it/validation", headers=admin_headers).json(),
                           lambda m: m["complete"])
             assert matrix["passed"], matrix
+            # A validate run shows its author why an example failed a hidden case.
+            triple = next(r for r in matrix["rows"] if r["example"].endswith("triple.py"))
+            report = client.get(f"/api/submissions/{triple['submission_id']}", headers=admin_headers).json()["report"]
+            assert any(c["case"] == "hidden" and c["got"] for c in report["checks"] if c["status"] == "wrong")
             assert client.post("/api/admin/problems/double-it/publish", headers=admin_headers).json()["published"]
             sid = client.post("/api/problems/double-it/submissions", json={"source": "def double(x):\n    return x + x\n"},
                               headers=user).json()["id"]

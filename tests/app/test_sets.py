@@ -448,6 +448,20 @@ class TestPermissions:
         enroll(client, staff, "s1", "bob", role="staff")
         assert client.get(f"/api/submissions/{on_set}", headers=bob).status_code == 200
 
+    def test_staff_do_not_see_a_report_that_shows_hidden_cases(self, server, client):
+        # An admin enrolled as a student: their show_hidden submission holds the hidden cases' expected
+        # values, which the set's staff (not admins) are not to read; their plain one counts as any.
+        staff = make_staff(server, client, "prof")
+        create_set(client, staff, "s1")
+        admin = admin_headers(server, client)
+        enroll(client, staff, "s1", "root")
+        plain = submit_queued(client, admin)
+        shown = client.post(f"/api/problems/{CLIP_SLUG}/submissions", json={"source": "x = 1\n", "show_hidden": True},
+                            headers=admin).json()["id"]
+        assert client.get(f"/api/submissions/{plain}", headers=staff).status_code == 200
+        assert client.get(f"/api/submissions/{shown}", headers=staff).status_code == 404
+        assert client.get(f"/api/submissions/{shown}", headers=admin).json()["show_hidden"] is True
+
     def test_a_browser_session_needs_the_csrf_token_to_change_anything(self, server, client):
         staff = make_staff(server, client, "prof")
         code = create_set(client, staff, "s1")["invite_code"]
