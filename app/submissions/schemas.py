@@ -8,7 +8,7 @@ class SubmissionIn(BaseModel):
     source: str = Field(description="Python source, UTF-8, at most 64 KiB")
     mode: Literal["submit", "run"] = Field("submit", description="run: sample cases with full feedback; "
                                                                  "submit: every case")
-    show_hidden: bool = Field(False, description="admins only (403 for others): the report shows hidden "
+    show_hidden: bool = Field(False, strict=True, description="admins only (403 for others): the report shows hidden "
                                                  "cases like samples, with their inputs, expected and got")
 
 
