@@ -980,12 +980,14 @@ PLOT_POINTS = 256  # at most, per plot: a Run's report stays small with a plot p
 def _plot(case, check, expected, arrays, tolerances, entry):
     """Expected against got of the first output leaf that differs in value, for the page to draw: over the
     values of the case's 1-D array argument of the same length (sorted), else over the flat index;
-    `differs` marks the entries the comparison failed. None where shapes or dtypes differ, or too big."""
+    `differs` marks the entries the comparison failed. None where shapes or dtypes differ, for values a
+    real line cannot show (complex), or too big."""
     for i, (want, have) in enumerate(zip(expected, arrays)):
         mismatch = compare_array(want, have, tolerances)
         if mismatch is None:
             continue
-        if mismatch.mask is None or want.shape != have.shape or not 0 < want.size <= PLOT_POINTS:
+        if (mismatch.mask is None or want.shape != have.shape or want.dtype != have.dtype
+                or not 0 < want.size <= PLOT_POINTS or not _real(want.dtype)):
             return None
         wanted, got, differs = (np.asarray(a, np.float64).ravel() for a in (want, have, mismatch.mask))
         x_label, x = "index", np.arange(wanted.size, dtype=np.float64)
@@ -1000,6 +1002,12 @@ def _plot(case, check, expected, arrays, tolerances, entry):
         return {"leaf": _part(check, expected, i) if len(expected) > 1 else "output", "x_label": x_label,
                 "x": finite(x), "expected": finite(wanted), "got": finite(got), "differs": [bool(v) for v in differs[order]]}
     return None
+
+
+def _real(dtype):
+    """Whether a line can show these values: bool, integers, real floats and bfloat16 (kind 'V', as in
+    compare.py); not complex."""
+    return dtype.kind in "biuf" or dtype.name == "bfloat16"
 
 
 def _part(check, leaves, i):

@@ -4,6 +4,7 @@ import dataclasses
 import json
 import shutil
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,25 @@ def test_a_jvp_says_which_array_is_the_primal_and_which_the_tangent(judge_sample
     jvp = next(c for c in report["checks"] if c["check"] == "jvp" and c["status"] == "wrong")
     assert jvp["message"].startswith("tangent out: values differ")
     assert [t.split(":")[0] for t in jvp["expected"]] == [t.split(":")[0] for t in jvp["got"]] == ["primal out", "tangent out"]
+
+
+@pytest.mark.parametrize("dtype, plotted", [("float32", True), ("bfloat16", True), ("int32", True),
+                                             ("complex64", False)])
+def test_a_plot_is_drawn_only_of_values_a_real_line_can_show(clip_problem, dtype, plotted):
+    # A complex output as a real line would drop its imaginary part: no plot rather than a wrong one.
+    from grader.judge import Leaves, _plot
+    from grader.sandboxed.wire import _bfloat16
+
+    numpy_dtype = _bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
+    want = np.array([1, 2, 3, 4], numpy_dtype)
+    have = np.array([1, 2, 3, 5], numpy_dtype)
+    if dtype == "complex64":
+        want, have = want * 1j, have * 1j
+    case = clip_problem.sample_cases[0]
+    plot = _plot(case, "value", Leaves([want], {}), [have], clip_problem.tolerances_for("value"), clip_problem.entry)
+    assert (plot is not None) is plotted
+    if plotted:
+        assert plot["got"] == [1.0, 2.0, 3.0, 5.0] and plot["differs"] == [False, False, False, True]
 
 
 def test_a_run_plots_expected_against_got_of_each_failed_sample_check(judge_samples):
