@@ -31,6 +31,10 @@ WITNESSES = {
     ("vjp", "jit"): "vjp(jit(f))",
     ("vmap", "jit"): "jit(f) row by row",
     ("vmap_grad", "jit"): "grad(jit(f)) row by row",
+    # The Jacobian from the anchor's VJP, one basis cotangent at a time (an exported call can be
+    # differentiated in reverse mode only, and has no batching rule, so neither jacfwd nor vmap).
+    ("jacfwd", "jit"): "the VJP of jit(f), row by row",
+    ("jacrev", "jit"): "the VJP of jit(f), row by row",
 }
 _PLATFORMS = {"cpu": ("cpu",), "gpu": ("cuda", "rocm")}
 _CUSTOM_CALL = re.compile(r'custom_call\s*@([\w.$-]+)|call_target_name\s*=\s*"([^"]*)"')
@@ -222,6 +226,8 @@ class _Runner:
             "vjp": lambda: self._vjp(anchor.call, x["args"], x["cotangent"]),
             "vmap": lambda: self._rows(anchor.call, x),
             "vmap_grad": lambda: self._rows(self._grad_of_sum(anchor.call), x),
+            "jacfwd": lambda: self._jacobian(anchor.call, x["args"], forward=True),
+            "jacrev": lambda: self._jacobian(anchor.call, x["args"], forward=False),
         }
         compute = {check: fn for check, fn in every.items() if (check, "jit") in self.witnesses}
         if only is not None:
@@ -257,6 +263,31 @@ class _Runner:
 
     def _vjp(self, f, args, cotangent):
         return harness.vjp_at(self.jax.vjp, f, args, self.diff, cotangent)
+
+    def _jacobian(self, f, args, forward):
+        """jax.jacfwd(f, argnums=diff) (`forward`) or jax.jacrev's, from f's VJP alone: its pullback of
+        each basis cotangent (lax.map) is a row. Laid out as they are: for each output leaf, per
+        differentiated argument, a leaf of shape output + argument; jacfwd's in the output's dtype (a
+        tangent's), jacrev's in the argument's (a cotangent's)."""
+        jax, jnp = self.jax, self.jnp
+        outs, tree = jax.tree_util.tree_flatten(jax.eval_shape(f, *args))
+        sizes = [int(self.np.prod(o.shape, dtype=int)) for o in outs]
+        _, pullback = jax.vjp(harness.partial_in(f, args, self.diff), *[args[i] for i in self.diff])
+
+        def row(k):
+            starts = self.np.cumsum([0] + sizes)
+            basis = [(jnp.arange(size) == k - start).astype(o.dtype).reshape(o.shape)
+                     for o, size, start in zip(outs, sizes, starts)]
+            return pullback(jax.tree_util.tree_unflatten(tree, basis))
+
+        rows = jax.lax.map(row, jnp.arange(sum(sizes)))
+        blocks, start = [], 0
+        for o, size in zip(outs, sizes):
+            blocks.append(jax.tree_util.tree_map(
+                lambda r, o=o, start=start, size=size: r[start:start + size].reshape(o.shape + r.shape[1:])
+                .astype(o.dtype if forward else r.dtype), rows))
+            start += size
+        return jax.tree_util.tree_unflatten(tree, blocks)
 
     def _rows(self, f, x):
         """f on each row of the vmap batch, stacked: what vmap(f) must equal."""

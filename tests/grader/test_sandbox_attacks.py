@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import struct
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import _compile_cache, _runtime, _seccomp, sandbox
+from grader import _compile_cache, _runtime, _seccomp, judge, load_problem, sandbox
 from grader.judge import SUBMIT_MESSAGE_BUDGET, SUBMIT_MESSAGE_CHARS
 from tests.conftest import CLIP, ROOT
 from tests.grader.conftest import ATTACK_LIMITS, MARGIN_S, assert_nothing_left_running, processes_with
@@ -342,6 +343,48 @@ harness._CheckRunner.export = lookup_export
     hidden = [c for c in report["checks"] if c["trusted"] and not c["sample"]]
     assert any(c["status"] == "wrong" and c["check"] == "grad" for c in hidden)
     assert_nothing_left_running()
+
+
+def test_jacobians_from_another_function_disagree_with_the_anchors_vjp(tmp_path, cache):
+    # A problem that checks Jacobians only (no grad, no VJP): the submission's jacfwd and jacrev programs,
+    # eager and exported, come from the right function, while its own has twice the right derivative.
+    # The anchor's VJP, row by row, is the witness that gives it away.
+    package = tmp_path / "logsumexp-hessian"
+    shutil.copytree(ROOT / "tests" / "problems" / "logsumexp-hessian", package)
+    toml = package / "problem.toml"
+    text = toml.read_text()
+    start, end = text.index("[checks]"), text.index("[limits]")
+    hessian = text.index("[tolerance.hessian.float32]")
+    text = text[:hessian] + text[text.index("[[cases]]"):]
+    toml.write_text(text[:start] + '[checks]\nvalue = ["eager", "jit"]\njacfwd = ["eager", "jit"]\n'
+                    'jacrev = ["eager", "jit"]\n\n' + text[end:])
+    problem = load_problem(package)
+    judge(problem, problem.reference, samples_only=True, cache=cache)
+    source = """
+import sys
+import jax, jax.numpy as jnp
+harness = sys.modules['sandboxed.harness']
+real_program = harness._CheckRunner._program
+def other_program(self, check, f=None):
+    return real_program(self, check, jax.nn.logsumexp if check in ('jacfwd', 'jacrev') else f)
+harness._CheckRunner._program = other_program
+
+@jax.custom_jvp
+def logsumexp(x):
+    return jax.nn.logsumexp(x)
+
+@logsumexp.defjvp
+def _jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return logsumexp(x), 2 * jnp.dot(jax.nn.softmax(x), t)
+"""
+    report = judge(problem, source.encode(), samples_only=True, cache=cache, limits=ATTACK_LIMITS)
+    assert report["verdict"] == "WRONG_ANSWER", report["summary"]
+    status = {(c["check"], c["transform"]): (c["status"], c["message"]) for c in report["checks"]}
+    assert {status[(c, "eager")][0] for c in ("value", "jacfwd", "jacrev")} == {"passed"}
+    for check in ("jacfwd", "jacrev"):
+        verdict, message = status[(check, "jit")]
+        assert verdict == "wrong" and "the VJP of jit(f), row by row, the same function, gives another" in message
 
 
 def test_an_exported_program_with_a_host_callback(judge_samples):
