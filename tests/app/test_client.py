@@ -1,5 +1,6 @@
-"""The client against a real server: `jaxjudge login` and `jaxjudge submit` as processes, and
-`jaxjudge.client.Judge` submitting a function from a plain Python process, as a notebook would."""
+"""The client against a real server: `jaxjudge login` and `jaxjudge submit` as processes,
+`jaxjudge.client.Judge` submitting a function from a plain Python process, and from a real Jupyter
+kernel, whose live table is what a notebook shows."""
 
 import json
 import os
@@ -129,3 +130,44 @@ def test_notebook_client_submits_a_function_and_shows_html(server, client_env, t
     assert out["html"].count('data-status="passed"') == checks > 0
     assert "<table" in out["html"] and "ACCEPTED" in out["html"]
     assert out["text"] == render_text({"verdict": "ACCEPTED", **report})
+
+
+def test_a_jupyter_kernel_shows_the_verdict_table_live(server, client_env, tmp_path, monkeypatch):
+    # A real IPython kernel, driven as a notebook front end drives it: Judge.submit in a cell displays
+    # the table once and updates that display as the events come (pending checks, then the verdict).
+    from jupyter_client.manager import start_new_kernel
+
+    with server.client() as client:
+        headers = sign_up(client, "jupyter", PASSWORD)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))  # its connection file
+    env = {**client_env, "JAXJUDGE_TOKEN": headers["Authorization"].removeprefix("Bearer "),
+           "IPYTHONDIR": str(tmp_path / "ipython")}
+    manager, kernel = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
+    try:
+        cell = (f"from jaxjudge.client import Judge\nresult = Judge({server.url!r}).submit("
+                f"'clip-passthrough', {(EXAMPLES / 'accepted' / 'custom_jvp.py').read_text()!r}, run=True)\n"
+                "result.verdict")
+        kernel.execute(cell)
+        displays, updates, value = [], [], None
+        while value is None:
+            message = kernel.get_iopub_msg(timeout=300)
+            kind, content = message["msg_type"], message["content"]
+            if kind == "display_data":
+                displays.append(content)
+            elif kind == "update_display_data":
+                updates.append(content)
+            elif kind == "execute_result":
+                value = content["data"]["text/plain"]
+            elif kind == "error":
+                raise AssertionError("\n".join(content["traceback"]))
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert value == "'ACCEPTED'"
+    assert len(displays) == 1 and "Queued" in displays[0]["data"]["text/html"]
+    display_id = displays[0]["transient"]["display_id"]
+    assert updates and all(u["transient"]["display_id"] == display_id for u in updates)
+    pages = [u["data"]["text/html"] for u in updates]
+    assert any('data-status="pending"' in page for page in pages)  # the table before the checks are in
+    final = pages[-1]
+    assert "ACCEPTED" in final and 'data-status="pending"' not in final and final.count('data-status="passed"') > 0
