@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 
+from grader.report import CheckResult
 from sqlalchemy import delete, select, text
 
 from .db import json_safe, utcnow
@@ -36,7 +37,7 @@ EVENTS_PER_POLL = 500
 KEEP_EVENTS = dt.timedelta(hours=1)
 # What a check event says: the check's identity and outcome, never its message, expected or got, so a
 # hidden case shows what its report row shows and no more (the report, once judged, has the rest).
-CHECK_EVENT_KEYS = ("case", "sample", "check", "transform", "status", "verdict", "trusted")
+CHECK_EVENT_KEYS = CheckResult.LIVE
 STORED_KINDS = ("running", "check")
 
 

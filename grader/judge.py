@@ -29,6 +29,7 @@ import numpy as np
 from . import hints, sandbox
 from .compare import compare_array
 from .problem import MAX_SOURCE_BYTES
+from .report import CheckResult, Report
 from .sandboxed import evaluator as evaluator_module
 from .sandboxed import harness, inputs, wire
 from .verdict import Verdict
@@ -370,12 +371,13 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
           show_hidden=False):
     """Judge `source` (bytes or str) against `problem` on `device` ("cpu" or "gpu"); returns the report.
 
-    The report is a JSON-able dict; `report["verdict"]` is a `Verdict` name. `limits` overrides the
-    problem's sandbox limits (tests lower them for speed). `pool` (a `SandboxPool`) supplies sandboxes
-    started ahead of need; without one they are started for this submission. `on_check`, if given, is
-    called (from the judge's threads) with {case, sample, check, transform, status, verdict, trusted}
-    of each check as soon as it is decided, before the report; the report is what counts. `show_hidden`
-    (for a problem's authors) shows hidden cases like samples: inputs, messages, expected and got.
+    The report is a JSON-able dict (`grader.report.Report.to_json()`); `report["verdict"]` is a `Verdict`
+    name. `limits` overrides the problem's sandbox limits (tests lower them for speed). `pool` (a
+    `SandboxPool`) supplies sandboxes started ahead of need; without one they are started for this
+    submission. `on_check`, if given, is called (from the judge's threads) with {case, sample, check,
+    transform, status, verdict, trusted} of each check as soon as it is decided, before the report; the
+    report is what counts. `show_hidden` (for a problem's authors) shows hidden cases like samples:
+    inputs, messages, expected and got.
     """
     started = time.monotonic()
     cache = cache or _default_cache()
@@ -383,14 +385,13 @@ def judge(problem, source, *, device="cpu", samples_only=False, limits=None, cac
     cases = problem.sample_cases if samples_only else problem.cases
     judged = {c.name for c in cases}
     groups = [{"name": g.name, "points": 0, "max_points": g.points} for g in problem.groups if set(g.cases) <= judged]
-    base = {"problem": problem.slug, "samples_only": samples_only,
-            "device": {"requested": device, "platform": None, "kind": None},
-            "limits": {"wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
-                       "memory_mb": limits.memory_mb},
-            # Until the checks say otherwise: nothing earned (a verdict decided before any check).
-            "score": {"points": 0, "max_points": sum(g["max_points"] for g in groups), "groups": groups}}
-    if show_hidden:
-        base["show_hidden"] = True
+    base = Report(problem=problem.slug, samples_only=samples_only,
+                  device={"requested": device, "platform": None, "kind": None},
+                  limits={"wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_time_s,
+                          "memory_mb": limits.memory_mb},
+                  # Until the checks say otherwise: nothing earned (a verdict decided before any check).
+                  score={"points": 0, "max_points": sum(g["max_points"] for g in groups), "groups": groups},
+                  show_hidden=show_hidden)
     if isinstance(source, str):
         source = source.encode("utf-8", errors="surrogateescape")
     rejected = _reject_source(source)
@@ -430,15 +431,11 @@ def _reject_source(source):
     return None
 
 
-def _finish(report, verdict, summary, started, **extra):
-    report.update(extra)
-    report["verdict"] = verdict.value
-    report["summary"] = summary
-    report.setdefault("checks", [])
-    report.setdefault("hints", [])
-    report.setdefault("timings", {})
-    report["timings"]["judge_s"] = round(time.monotonic() - started, 3)
-    return report
+def _finish(report, verdict, summary, started, **fields):
+    """The report, with its verdict, summary and the judgement's time, as the JSON-able dict."""
+    report = dataclasses.replace(report, verdict=verdict.value, summary=summary, **fields)
+    report.timings = {**report.timings, "judge_s": round(time.monotonic() - started, 3)}
+    return report.to_json()
 
 
 def _exported_error(exports, signature, check, transform, witness=False):
@@ -462,10 +459,9 @@ class _Live:
     verdict and whether it is trusted, never a message (the report, once the judgement is done, is what
     counts and says why). Called from both sandboxes' readers."""
 
-    FIELDS = ("case", "sample", "check", "transform", "status", "verdict", "trusted")
-
     def __init__(self, problem, cases, expected, device, base, on_check):
-        self.assessment = _Assessment(problem, cases, None, expected, device, dict(base), time.monotonic())
+        self.assessment = _Assessment(problem, cases, None, expected, device, dataclasses.replace(base),
+                                      time.monotonic())
         self.assessment.plotted = None  # a live check event carries no plot: none is computed here
         self.problem, self.on_check = problem, on_check
         self.cases = {c.name: c for c in cases}
@@ -514,7 +510,7 @@ class _Live:
                 return  # decided once its witness is in
         entry = self.assessment._check(case, key[1], key[2], self.got, self.witnesses, None, None, True)
         self.decided.add(key)
-        self.on_check({field: entry[field] for field in self.FIELDS})
+        self.on_check(entry.live())
 
 
 class _Assessment:
@@ -525,12 +521,12 @@ class _Assessment:
         self.checker, self.checked, self.checker_fault = checker, {}, None
         self.signatures, self.signature_of = signature_index([c.to_json() for c in cases])
         self.run = runs.harness if runs is not None else None
-        self.device, self.base, self.started = device, base, started
+        self.device, self.base, self.started = device, base, started  # base: the Report being made
         self.platform = PLATFORM_OF_DEVICE[device]
         self.hints = []
         self.plotted = set()  # (case, check) pairs whose result carries a plot; None: make no plots
-        self.said = _Said(None if base["samples_only"] else SUBMIT_MESSAGE_BUDGET,
-                          RUN_MESSAGE_CHARS if base["samples_only"] else SUBMIT_MESSAGE_CHARS)
+        self.said = _Said(None if base.samples_only else SUBMIT_MESSAGE_BUDGET,
+                          RUN_MESSAGE_CHARS if base.samples_only else SUBMIT_MESSAGE_CHARS)
 
     def hint(self, text):
         if text and text not in self.hints:
@@ -538,16 +534,16 @@ class _Assessment:
 
     def shown(self, case):
         """Whether the report shows this case's details: samples always, hidden cases to their author."""
-        return case.sample or self.base.get("show_hidden", False)
+        return case.sample or self.base.show_hidden
 
     def report(self):
         run, base, exports = self.run, self.base, self.runs.exports
         evaluator = self.runs.evaluator
-        base["timings"] = {"wall_s": round(self.runs.wall_s, 3), "cpu_s": round(sum(r.cpu_s for r in self.runs.runs()), 3)}
+        base.timings = {"wall_s": round(self.runs.wall_s, 3), "cpu_s": round(sum(r.cpu_s for r in self.runs.runs()), 3)}
         if evaluator is not None:
-            base["timings"]["evaluator_cpu_s"] = round(evaluator.cpu_s, 3)
-        base["memory_limit_by"] = run.memory_enforced_by
-        base["output"] = self._output()
+            base.timings["evaluator_cpu_s"] = round(evaluator.cpu_s, 3)
+        base.memory_limit_by = run.memory_enforced_by
+        base.output = self._output()
         frames, wire_error = wire.decode(run.result_stream)
         limit_verdict, limit_message = self._limit_outcome()
         if not frames or frames[0][0].get("type") != "hello":
@@ -557,8 +553,8 @@ class _Assessment:
             return self._done(Verdict.INTERNAL_ERROR, "The judge failed, not your code: the sandbox did "
                               f"not start (exit status {run.exit_status}).")
         hello = frames[0][0]
-        base["device"].update(platform=hello.get("platform"), kind=hello.get("device_kind"))
-        base["jax_version"] = hello.get("jax_version")
+        base.device.update(platform=hello.get("platform"), kind=hello.get("device_kind"))
+        base.jax_version = hello.get("jax_version")
         if hello.get("platform") != self.platform:
             log.error("asked for %s, JAX came up on %s", self.platform, hello.get("platform"))
             return self._done(Verdict.INTERNAL_ERROR, f"The judge failed, not your code: JAX started on "
@@ -583,19 +579,15 @@ class _Assessment:
         checks = [self._check(case, check, transform, got, witnesses, tampered, limit_verdict,
                               done if transform == "eager" else evaluator_done)
                   for case in self.cases for check, transform in self.problem.checks]
-        base["cases"] = [self._case_info(case) for case in self.cases]
-        base["checks"] = checks
-        rules = self._rules()
-        if rules is not None:
-            base["rules"] = rules
+        base.cases = [self._case_info(case) for case in self.cases]
+        base.checks = checks
+        base.rules = rules = self._rules()
         broken = [r for r in rules or [] if r["status"] == "failed"]
-        base["score"] = self._score(checks, bool(broken))
+        base.score = self._score(checks, bool(broken))
         # A stream the submission wrote into proves nothing, however right its arrays look.
-        verdict = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
-                                + ([Verdict.RUNTIME_ERROR] if tampered else [])
-                                + ([Verdict.WRONG_ANSWER] if broken else []))
-        checked = Verdict.worst([Verdict(c["verdict"]) for c in checks] + ([limit_verdict] if limit_verdict else [])
+        checked = Verdict.worst([Verdict(c.verdict) for c in checks] + ([limit_verdict] if limit_verdict else [])
                                 + ([Verdict.RUNTIME_ERROR] if tampered else []))
+        verdict = Verdict.worst([checked] + ([Verdict.WRONG_ANSWER] if broken else []))
         summary = self._summary(checked, checks, limit_message, tampered)
         if self.checker_fault:
             return self._done(Verdict.INTERNAL_ERROR, f"The judge failed, not your code: the problem's checker "
@@ -634,7 +626,7 @@ class _Assessment:
         judged = {c.name for c in self.cases}
         passed = {case: True for case in judged}
         for check in checks:
-            passed[check["case"]] = passed[check["case"]] and check["status"] == "passed"
+            passed[check.case] = passed[check.case] and check.status == "passed"
         groups = [{"name": g.name, "points": g.points if not broken and all(passed[c] for c in g.cases) else 0,
                    "max_points": g.points} for g in self.problem.groups if set(g.cases) <= judged]
         return {"points": sum(g["points"] for g in groups), "max_points": sum(g["max_points"] for g in groups),
@@ -662,7 +654,7 @@ class _Assessment:
     def _done(self, verdict, summary):
         # Stopped only because the machine was too busy: a worker judges it again (app/worker.py).
         retry = verdict is Verdict.INTERNAL_ERROR and any(run.overloaded for run in self.runs.runs())
-        return _finish(self.base, verdict, summary, self.started, hints=self.hints, **({"retry": True} if retry else {}))
+        return _finish(self.base, verdict, summary, self.started, hints=self.hints, retry=retry)
 
     def _limit_outcome(self):
         for run in self.runs.runs():
@@ -683,7 +675,7 @@ class _Assessment:
 
     def _output(self):
         run = self.run
-        if self.base["samples_only"]:
+        if self.base.samples_only:
             tail = 4000
             return {"bytes": run.output_bytes, "shown": True,
                     "stdout_tail": run.stdout_tail[-tail:].decode("utf-8", errors="replace"),
@@ -753,8 +745,8 @@ class _Assessment:
         kind = header.get("kind") if header.get("kind") in ("syntax", "exception", "no_entry") else "exception"
         raw_type, raw_message = header.get("error_type", "Error"), header.get("message", "")
         error_type, message = self.said(_error_type(raw_type)), self.said(raw_message)
-        self.base["module_error"] = {"kind": kind, "error_type": error_type, "message": message,
-                                     "traceback": self.said(header.get("traceback", ""))}
+        self.base.module_error = {"kind": kind, "error_type": error_type, "message": message,
+                                  "traceback": self.said(header.get("traceback", ""))}
         self.hint(hints.hint_for_error(raw_type, raw_message))
         if limit_verdict:
             return self._done(limit_verdict, limit_message)
@@ -766,8 +758,7 @@ class _Assessment:
     def _check(self, case, check, transform, got, witnesses, tampered, limit_verdict, done):
         key = (case.name, check, transform)
         trusted = transform != "eager"
-        entry = {"case": case.name, "sample": case.sample, "check": check, "transform": transform,
-                 "trusted": trusted}
+        entry = CheckResult(case=case.name, sample=case.sample, check=check, transform=transform, trusted=trusted)
         if key not in got:
             if limit_verdict:
                 verdict, message = limit_verdict, "not run: the run was stopped at a limit"
@@ -781,7 +772,7 @@ class _Assessment:
                 run = self.run if not trusted else self.runs.evaluator
                 verdict = Verdict.RUNTIME_ERROR
                 message = f"not run: the process ended (exit status {run.exit_status}) before this check"
-            return {**entry, "status": "not_run", "verdict": verdict.value, "message": message}
+            return dataclasses.replace(entry, status="not_run", verdict=verdict.value, message=message)
         header, arrays = got[key]
         if header.get("status") != "ok":
             return self._error(entry, case, header)
@@ -791,24 +782,22 @@ class _Assessment:
             if isinstance(mismatch, dict):  # the witness could not be computed
                 return self._error(entry, case, mismatch, because="not confirmed: ")
         if mismatch is None:
-            return {**entry, "status": "passed", "verdict": Verdict.ACCEPTED.value, "message": ""}
+            return entry  # passed
         hint = hint or self.problem.wrong_answer_hints.get(check)
         self.hint(hint)
-        result = {**entry, "status": "wrong", "verdict": Verdict.WRONG_ANSWER.value,
-                  "message": self.said(mismatch) if self.shown(case) else "wrong result (details are hidden)"}
-        if hint:
-            result["hint"] = hint
+        result = dataclasses.replace(
+            entry, status="wrong", verdict=Verdict.WRONG_ANSWER.value, hint=hint or None,
+            message=self.said(mismatch) if self.shown(case) else "wrong result (details are hidden)")
         if self.shown(case):
             expected = self.expected[key]
             parts = [f"{_part(check, expected, i)}: " if len(expected) > 1 else "" for i in range(len(expected))]
-            result["expected"] = [part + text for part, text in zip(parts, _show_arrays(expected))]
-            result["got"] = [part + self.said(text) for part, text in zip(parts + [""] * len(arrays), _show_arrays(arrays))]
+            result.expected = [part + text for part, text in zip(parts, _show_arrays(expected))]
+            result.got = [part + self.said(text) for part, text in zip(parts + [""] * len(arrays), _show_arrays(arrays))]
             # A Run's sandbox holds only the samples, so what it returns can carry nothing hidden. One plot
             # per case and check (its transforms show the same curves, or the page would say so in text).
-            if self.plotted is not None and self.base["samples_only"] and (case.name, check) not in self.plotted:
-                plot = _plot(case, check, expected, arrays, self.problem.tolerances_for(check), self.problem.entry)
-                if plot:
-                    result["plot"] = plot
+            if self.plotted is not None and self.base.samples_only and (case.name, check) not in self.plotted:
+                result.plot = _plot(case, check, expected, arrays, self.problem.tolerances_for(check), self.problem.entry)
+                if result.plot:
                     self.plotted.add((case.name, check))
         return result
 
@@ -825,12 +814,9 @@ class _Assessment:
             shown = f"{because}{self.said(_error_type(error_type))}: {self.said(message)}"
         else:
             shown = f"{because}{_error_type(error_type, known_only=True)} (details are hidden)"
-        result = {**entry, "status": "error", "verdict": verdict.value, "message": shown}
-        if hint:
-            result["hint"] = hint
-        if self.shown(case) and header.get("traceback"):
-            result["traceback"] = self.said(header["traceback"])
-        return result
+        return dataclasses.replace(
+            entry, status="error", verdict=verdict.value, message=shown, hint=hint or None,
+            traceback=self.said(header["traceback"]) if self.shown(case) and header.get("traceback") else None)
 
     def _witness_mismatch(self, case, key, arrays, witnesses):
         """None when the check's result agrees with what the anchor, jit(f), gives for it; else what
@@ -922,11 +908,11 @@ class _Assessment:
         return info
 
     def _summary(self, verdict, checks, limit_message, tampered):
-        failed = [c for c in checks if c["status"] != "passed"]
+        failed = [c for c in checks if c.status != "passed"]
         if verdict is Verdict.ACCEPTED:
             return f"All {len(checks)} checks passed on {len(self.cases)} cases."
         first = failed[0] if failed else None
-        where = f" First: case '{first['case']}', {first['check']} ({first['transform']})." if first else ""
+        where = f" First: case '{first.case}', {first.check} ({first.transform})." if first else ""
         lead = limit_message or (f"The result channel was written by the submission: {tampered}." if tampered else "")
         return f"{lead + ' ' if lead else ''}{len(failed)} of {len(checks)} checks failed.{where}"
 

@@ -1,6 +1,80 @@
-"""The report as text for a terminal: verdict, failing checks, hints, device and timings."""
+"""The report: its types, as the judge builds it, and as text for a terminal.
+
+`judge` builds a `Report` of `CheckResult`s and returns `Report.to_json()`, the JSON-able dict that the
+API stores and the pages, the CLI and the client read: a key whose value is unset is left out.
+"""
+
+import dataclasses
 
 _MAX_LISTED = 20
+
+
+def _set_fields(instance):
+    """The fields that are set (not None, not an unset flag), in declaration order."""
+    return {f.name: getattr(instance, f.name) for f in dataclasses.fields(instance)
+            if getattr(instance, f.name) is not None and getattr(instance, f.name) is not False
+            or f.name in _ALWAYS}
+
+
+_ALWAYS = {"sample", "trusted", "samples_only"}  # booleans a reader relies on, false or not
+
+
+@dataclasses.dataclass
+class CheckResult:
+    """One check of one case: a cell of the verdict table. `status`: passed, wrong, error or not_run.
+    Details (expected, got, traceback, plot) only where the case is shown: a sample, or to its author."""
+
+    case: str
+    sample: bool
+    check: str
+    transform: str
+    trusted: bool  # computed by the evaluator (jit and grad_of_jit), not the submission's own account
+    status: str = "passed"
+    verdict: str = "ACCEPTED"
+    message: str = ""
+    hint: str | None = None
+    expected: list | None = None
+    got: list | None = None
+    traceback: str | None = None
+    plot: dict | None = None
+
+    LIVE = ("case", "sample", "check", "transform", "status", "verdict", "trusted")
+
+    def live(self):
+        """What a live check event carries: never a message or a value."""
+        return {name: getattr(self, name) for name in self.LIVE}
+
+    def to_json(self):
+        return _set_fields(self)
+
+
+@dataclasses.dataclass
+class Report:
+    """One judgement. Made with what is known before anything runs; the assessment fills the rest."""
+
+    problem: str
+    samples_only: bool
+    device: dict        # {requested, platform, kind}: platform and kind once the sandbox has said hello
+    limits: dict        # {wall_time_s, cpu_time_s, memory_mb}
+    score: dict         # {points, max_points, groups: [{name, points, max_points}]}
+    show_hidden: bool = False
+    verdict: str | None = None
+    summary: str = ""
+    jax_version: str | None = None
+    timings: dict = dataclasses.field(default_factory=dict)
+    memory_limit_by: str | None = None
+    output: dict | None = None        # {bytes, shown, stdout_tail?, stderr_tail?}
+    module_error: dict | None = None  # {kind, error_type, message, traceback}
+    cases: list | None = None         # [{name, sample, description?, inputs?}]
+    checks: list = dataclasses.field(default_factory=list)  # [CheckResult]
+    rules: list | None = None         # [{rule, status, message}]
+    hints: list = dataclasses.field(default_factory=list)
+    retry: bool = False               # the machine was too busy: a worker judges it again
+
+    def to_json(self):
+        out = _set_fields(self)
+        out["checks"] = [check.to_json() for check in self.checks]
+        return out
 
 
 def render_text(report):

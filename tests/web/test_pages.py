@@ -408,6 +408,9 @@ class TestAdmin:
         page.get_by_test_id("admin-publish").click()
         page.get_by_test_id("admin-message").filter(has_text="wrong verdict").wait_for()
         assert page.get_by_test_id("admin-state").inner_text() == "draft"
+        # The example's verdict opens its judgement, which shows its author the hidden cases too.
+        page.get_by_test_id("validation-matrix").get_by_role("link", name="WRONG_ANSWER").click()
+        page.get_by_test_id("shows-hidden").wait_for()
 
     def test_admin_opens_a_learners_submission_and_rejudges_it(self, new_page, admin):
         learner, author = new_page(), new_page()
