@@ -32,9 +32,11 @@ WITNESSES = {
     ("vmap", "jit"): "jit(f) row by row",
     ("vmap_grad", "jit"): "grad(jit(f)) row by row",
     # The Jacobian from the anchor's VJP, one basis cotangent at a time (an exported call can be
-    # differentiated in reverse mode only, and has no batching rule, so neither jacfwd nor vmap).
+    # differentiated in reverse mode only, and has no batching rule, so neither jacfwd nor vmap); the
+    # Hessian from the VJP of that VJP (the anchor is exported with both where it is checked).
     ("jacfwd", "jit"): "the VJP of jit(f), row by row",
     ("jacrev", "jit"): "the VJP of jit(f), row by row",
+    ("hessian", "jit"): "the VJP of the VJP of jit(f), row by row",
 }
 _PLATFORMS = {"cpu": ("cpu",), "gpu": ("cuda", "rocm")}
 _CUSTOM_CALL = re.compile(r'custom_call\s*@([\w.$-]+)|call_target_name\s*=\s*"([^"]*)"')
@@ -228,6 +230,9 @@ class _Runner:
             "vmap_grad": lambda: self._rows(self._grad_of_sum(anchor.call), x),
             "jacfwd": lambda: self._jacobian(anchor.call, x["args"], forward=True),
             "jacrev": lambda: self._jacobian(anchor.call, x["args"], forward=False),
+            # jax.hessian is jacfwd(jacrev(f)): the Jacobian of the Jacobian, laid out and typed as that.
+            "hessian": lambda: self._jacobian(lambda *a: self._jacobian(anchor.call, list(a), forward=False),
+                                              x["args"], forward=True),
         }
         compute = {check: fn for check, fn in every.items() if (check, "jit") in self.witnesses}
         if only is not None:

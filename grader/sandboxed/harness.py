@@ -7,7 +7,7 @@ any case's values: each case's signature, the shapes and dtypes of its arguments
 1. ``module_error``: the source did not compile, raised while running, or has no callable entry point.
 2. ``program`` frames: per signature, the entry point exported with `jax.export` (serialized StableHLO):
    ``fused``, every jit check of a case as one program of the case's inputs, and ``anchor``, ``jit(f)``
-   of the arguments with its VJP; if ``fused`` cannot be exported, one program per jit check, so the
+   of the arguments with its VJP (and the VJP's own, where the Hessian under jit is checked); if ``fused`` cannot be exported, one program per jit check, so the
    report can say which failed and why; where the problem has implementation rules, a ``jaxpr``
    frame (the primitives and equation count of the entry point's jaxpr). Then ``exported``.
 3. Only once the judge has read ``exported`` does it send the cases (one JSON line, with their values).
@@ -342,7 +342,9 @@ class _CheckRunner:
         # Where each batched argument's batch axis is (every leaf's), and where vmap puts the output's.
         self.axes = dict(zip(self.batch, job.get("batch_axes") or [0] * len(self.batch)))
         self.out_axes = job.get("out_axes", 0)
-        self.jit_checks, self.vjp_order = jit_checks(job), 1 if differentiates(job) else 0
+        self.jit_checks = jit_checks(job)
+        # The anchor's derivatives the witnesses take: the Hessian's is the VJP of its VJP.
+        self.vjp_order = 2 if ("hessian", "jit") in self.jit_checks else 1 if differentiates(job) else 0
 
     def _on_device(self, value):
         if isinstance(value, self.np.ndarray):

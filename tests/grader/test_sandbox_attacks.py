@@ -346,18 +346,16 @@ harness._CheckRunner.export = lookup_export
 
 
 def test_jacobians_from_another_function_disagree_with_the_anchors_vjp(tmp_path, cache):
-    # A problem that checks Jacobians only (no grad, no VJP): the submission's jacfwd and jacrev programs,
-    # eager and exported, come from the right function, while its own has twice the right derivative.
-    # The anchor's VJP, row by row, is the witness that gives it away.
+    # A problem that checks Jacobians and the Hessian only (no grad, no VJP): the submission's programs
+    # for them, eager and exported, come from the right function, while its own has twice the right
+    # derivative. The anchor's VJP (and the VJP's VJP), row by row, is the witness that gives it away.
     package = tmp_path / "logsumexp-hessian"
     shutil.copytree(ROOT / "tests" / "problems" / "logsumexp-hessian", package)
     toml = package / "problem.toml"
     text = toml.read_text()
     start, end = text.index("[checks]"), text.index("[limits]")
-    hessian = text.index("[tolerance.hessian.float32]")
-    text = text[:hessian] + text[text.index("[[cases]]"):]
     toml.write_text(text[:start] + '[checks]\nvalue = ["eager", "jit"]\njacfwd = ["eager", "jit"]\n'
-                    'jacrev = ["eager", "jit"]\n\n' + text[end:])
+                    'jacrev = ["eager", "jit"]\nhessian = ["eager", "jit"]\n\n' + text[end:])
     problem = load_problem(package)
     judge(problem, problem.reference, samples_only=True, cache=cache)
     source = """
@@ -366,7 +364,7 @@ import jax, jax.numpy as jnp
 harness = sys.modules['sandboxed.harness']
 real_program = harness._CheckRunner._program
 def other_program(self, check, f=None):
-    return real_program(self, check, jax.nn.logsumexp if check in ('jacfwd', 'jacrev') else f)
+    return real_program(self, check, jax.nn.logsumexp if check in ('jacfwd', 'jacrev', 'hessian') else f)
 harness._CheckRunner._program = other_program
 
 @jax.custom_jvp
@@ -381,10 +379,11 @@ def _jvp(primals, tangents):
     report = judge(problem, source.encode(), samples_only=True, cache=cache, limits=ATTACK_LIMITS)
     assert report["verdict"] == "WRONG_ANSWER", report["summary"]
     status = {(c["check"], c["transform"]): (c["status"], c["message"]) for c in report["checks"]}
-    assert {status[(c, "eager")][0] for c in ("value", "jacfwd", "jacrev")} == {"passed"}
-    for check in ("jacfwd", "jacrev"):
+    assert {status[(c, "eager")][0] for c in ("value", "jacfwd", "jacrev", "hessian")} == {"passed"}
+    for check, witness in (("jacfwd", "the VJP of jit(f)"), ("jacrev", "the VJP of jit(f)"),
+                           ("hessian", "the VJP of the VJP of jit(f)")):
         verdict, message = status[(check, "jit")]
-        assert verdict == "wrong" and "the VJP of jit(f), row by row, the same function, gives another" in message
+        assert verdict == "wrong" and f"but {witness}, row by row, the same function, gives another" in message
 
 
 def test_an_exported_program_with_a_host_callback(judge_samples):
