@@ -22,6 +22,7 @@ import numpy as np
 
 from .compare import DEFAULT_TOLERANCES, Tolerance
 from .sandbox import Limits
+from .sandboxed import inputs
 from .sandboxed.harness import BATCHED, CHECKS, DEFAULT_CHECKS, DERIVATIVES
 from .sandboxed.wire import ALLOWED_DTYPES
 from .verdict import Verdict
@@ -411,6 +412,12 @@ def _load_cases(where, meta, entry):
             if j >= len(args) or not _all_arrays(args[j]):
                 where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array "
                            "or a pytree of arrays")
+        for j in entry.diff_argnums:
+            for path, leaf in inputs.spec_leaves(args[j], with_paths=True):
+                if not leaf["dtype"].startswith(("float", "bfloat", "complex")):
+                    where.fail(f"{key}.args[{j}]{path}", f"argument {j} is differentiated (entry.diff_argnums), "
+                               f"so its arrays must be floating or complex, not {leaf['dtype']}: an integer or "
+                               "boolean array has no tangent")
         seed = table.get("seed", i)
         if type(seed) is not int or seed < 0:
             where.fail(key + ".seed", "must be a non-negative integer")

@@ -67,10 +67,11 @@ def _map_spec(fn, spec, path=""):
     return fn(spec, path)
 
 
-def spec_leaves(spec):
-    """An argument spec's leaf specs (a signature's too), in JAX's order: pytrees of specs walked."""
+def spec_leaves(spec, with_paths=False):
+    """An argument spec's leaf specs (a signature's too), in JAX's order: pytrees of specs walked; with
+    `with_paths`, (path, leaf) pairs, the path as JAX writes it ("['w'][0]", "" for the argument itself)."""
     found = []
-    _map_spec(lambda leaf, _: found.append(leaf), spec)
+    _map_spec(lambda leaf, path: found.append((path, leaf) if with_paths else leaf), spec)
     return found
 
 

@@ -75,6 +75,13 @@ def with_toml(package, edit):
      "checks.vmap_grad: cannot apply: entry.diff_argnums is empty"),
     ("integer-cumsum", lambda t: t.replace("batch_argnums = [0]", "batch_argnums = []") + '\n[checks]\nvmap = ["eager"]\n',
      "checks.vmap: cannot apply: entry.batch_argnums is empty"),
+    # An integer array has no tangent: refused here, not met as the reference's TypeError from jax.grad.
+    ("integer-cumsum", lambda t: t.replace("diff_argnums = []", "diff_argnums = [0]"),
+     "cases[0].args[0]: argument 0 is differentiated (entry.diff_argnums), so its arrays must be floating or "
+     "complex, not int32: an integer or boolean array has no tangent"),
+    ("mlp-loss", lambda t: t.replace('b1 = { shape = [8], dtype = "float32" }', 'b1 = { shape = [8], dtype = "bool" }'),
+     "cases[0].args[0]['b1']: argument 0 is differentiated (entry.diff_argnums), so its arrays must be floating "
+     "or complex, not bool: an integer or boolean array has no tangent"),
 ])
 def test_a_check_that_cannot_apply_is_refused_when_the_package_loads(package, edit, message):
     with pytest.raises(ProblemError) as raised:
