@@ -55,7 +55,9 @@ class EntryPoint:
     diff_argnums: tuple[int, ...]
     batch_argnums: tuple[int, ...]
     static_argnums: tuple[int, ...] = ()
-    batch_axes: tuple[int, ...] = ()   # per batched argument, its batch axis (vmap's in_axes); default 0
+    # Per batched argument, its batch axis (vmap's in_axes; default 0): an int for every leaf, or a
+    # pytree table of ints and false (not mapped), e.g. {"dict": {"x": 0, "mask": False}}.
+    batch_axes: tuple = ()
     out_axes: int = 0                  # vmap's out_axes
 
     def parameter_name(self, position):
@@ -172,7 +174,7 @@ class Problem:
                "batch_argnums": list(self.entry.batch_argnums), "cases": [c.to_json() for c in cases]}
         if self.checks != DEFAULT_CHECKS:  # the default stays out of the job, so its fingerprint is unchanged
             job["checks"] = [list(pair) for pair in self.checks]
-        if any(self.entry.batch_axes) or self.entry.out_axes:
+        if any(type(a) is not int or a != 0 for a in self.entry.batch_axes) or self.entry.out_axes:
             job["batch_axes"], job["out_axes"] = list(self.entry.batch_axes) or [0] * len(self.entry.batch_argnums), self.entry.out_axes
         if self.rules is not None:
             job["rules"] = True  # the harness then reports each signature's jaxpr; the rules stay here
@@ -346,7 +348,7 @@ def _load_entry(where, meta):
                        diff_argnums=where.ints(table, "diff_argnums", "entry."),
                        batch_argnums=where.ints(table, "batch_argnums", "entry."),
                        static_argnums=where.ints(table, "static_argnums", "entry."),
-                       batch_axes=where.ints(table, "batch_axes", "entry."),
+                       batch_axes=_load_batch_axes(where, table),
                        out_axes=table.get("out_axes", 0))
     if entry.batch_axes and len(entry.batch_axes) != len(entry.batch_argnums):
         where.fail("entry.batch_axes", "one axis per argument of batch_argnums")
@@ -356,6 +358,49 @@ def _load_entry(where, meta):
         if j in entry.diff_argnums + entry.batch_argnums:
             where.fail("entry.static_argnums", f"argument {j} is static, so it can be neither differentiated nor batched")
     return entry
+
+
+def _load_batch_axes(where, table):
+    value = table.get("batch_axes", [])
+    if not isinstance(value, list):
+        where.fail("entry.batch_axes", "must be a list, one axis per argument of batch_argnums")
+
+    def check(axis, key):
+        if isinstance(axis, dict) and len(axis) == 1 and next(iter(axis)) in CONTAINER_KEYS:
+            kind, inner = next(iter(axis.items()))
+            if not (isinstance(inner, dict) if kind == "dict" else isinstance(inner, list)) or not inner:
+                where.fail(f"{key}.{kind}", "must be a non-empty " + ("table" if kind == "dict" else "list") + " of axes")
+            for name, spec in (inner.items() if kind == "dict" else enumerate(inner)):
+                check(spec, f"{key}.{kind}" + (f".{name}" if kind == "dict" else f"[{name}]"))
+        elif type(axis) is not int and axis is not False:
+            where.fail(key, "a batch axis is an integer, false (not mapped) or a pytree table of them "
+                       "({dict = {…}}, {tuple = […]}, {list = […]})")
+
+    for i, axis in enumerate(value):
+        check(axis, f"entry.batch_axes[{i}]")
+    return tuple(value)
+
+
+def _check_batch_axes(where, key, spec, axis, path=""):
+    """A batched argument's axes against its spec: the same containers and keys as far as the axes go,
+    each int within the batched leaf's dimensions; returns whether any leaf is mapped."""
+    if type(axis) is int:
+        for below, leaf in inputs.spec_leaves(spec, with_paths=True):
+            ndim = len(leaf["shape"]) if "shape" in leaf else np.ndim(leaf["values"])
+            if not -(ndim + 1) <= axis <= ndim:
+                where.fail(key, f"batch axis {axis} is out of range for{' ' + path + below if path + below else ''} "
+                           f"a {ndim}-d array, batched to {ndim + 1}-d")
+        return True
+    if axis is False:
+        return False
+    kind, inner = next(iter(axis.items()))
+    if not (isinstance(spec, dict) and kind in spec):
+        where.fail(key, f"the axes are a {kind} where the argument is not")
+    names = sorted(inner) if kind == "dict" else range(len(inner))
+    if (sorted(spec[kind]) if kind == "dict" else range(len(spec[kind]))) != names:
+        where.fail(key, f"the axes' {'keys' if kind == 'dict' else 'length'} differ from the argument's")
+    return any([_check_batch_axes(where, key, spec[kind][name], inner[name], path + (f"[{name!r}]" if kind == "dict" else f"[{name}]"))
+                for name in names])
 
 
 def _load_checks(where, meta, entry):
@@ -412,6 +457,10 @@ def _load_cases(where, meta, entry):
             if j >= len(args) or not _all_arrays(args[j]):
                 where.fail(key + ".args", f"argument {j} is differentiated or batched, so must be an array "
                            "or a pytree of arrays")
+        axes = dict(zip(entry.batch_argnums, entry.batch_axes or [0] * len(entry.batch_argnums)))
+        if axes and not any([_check_batch_axes(where, f"{key}.args[{j}] with entry.batch_axes", args[j], axis)
+                             for j, axis in axes.items()]):
+            where.fail("entry.batch_axes", "no leaf is mapped: vmap needs at least one")
         for j in entry.diff_argnums:
             for path, leaf in inputs.spec_leaves(args[j], with_paths=True):
                 if not leaf["dtype"].startswith(("float", "bfloat", "complex")):

@@ -126,7 +126,7 @@ class _Runner:
         self.jax, self.jnp, self.np, self.inputs, self.device = jax, jnp, np, inputs, device
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
-        self.axes = dict(zip(self.batch, job.get("batch_axes") or [0] * len(self.batch)))
+        self.axes = {i: inputs.axes_of(a) for i, a in zip(self.batch, job.get("batch_axes") or [0] * len(self.batch))}
         self.out_axes = job.get("out_axes", 0)
         self.checks = harness.job_checks(job)
         self.jit_checks = harness.jit_checks(job)
@@ -298,6 +298,7 @@ class _Runner:
         """f on each row of the vmap batch, stacked: what vmap(f) must equal."""
         rows = []
         for k in range(len(self.inputs.BATCH_SCALES)):
-            rows.append(f(*[self.jax.tree_util.tree_map(lambda leaf, i=i: self.jnp.take(leaf, k, axis=self.axes[i]), b)
+            rows.append(f(*[self.inputs.zip_axes(lambda leaf, ax: leaf if ax is None else self.jnp.take(leaf, k, axis=ax),
+                                                 b, self.axes[i])
                             if i in self.batch else b for i, b in enumerate(x["batched"])]))
         return self.jax.tree_util.tree_map(lambda *leaves: self.jnp.stack(leaves, axis=self.out_axes), *rows)

@@ -339,8 +339,9 @@ class _CheckRunner:
         self.f = entry
         self.diff = tuple(job["diff_argnums"])
         self.batch = tuple(job["batch_argnums"])
-        # Where each batched argument's batch axis is (every leaf's), and where vmap puts the output's.
-        self.axes = dict(zip(self.batch, job.get("batch_axes") or [0] * len(self.batch)))
+        # Each batched argument's batch axis (an int for every leaf, or a pytree of them, None: not mapped),
+        # and where vmap puts the output's.
+        self.axes = {i: inputs.axes_of(a) for i, a in zip(self.batch, job.get("batch_axes") or [0] * len(self.batch))}
         self.out_axes = job.get("out_axes", 0)
         self.jit_checks = jit_checks(job)
         # The anchor's derivatives the witnesses take: the Hessian's is the VJP of its VJP.
@@ -369,7 +370,8 @@ class _CheckRunner:
         return {"args": args,
                 "cotangent": like(lambda o: self.struct(o.shape, o.dtype), out),
                 "tangents": [like(lambda a: self.struct(a.shape, a.dtype), args[i]) for i in self.diff],
-                "batched": [like(lambda a, i=i: self.struct(_with_axis(a.shape, self.axes[i], batch), a.dtype), arg)
+                "batched": [self.inputs.zip_axes(lambda a, ax: a if ax is None else self.struct(
+                                _with_axis(a.shape, ax, batch), a.dtype), arg, self.axes[i])
                             if i in self.batch else arg for i, arg in enumerate(args)]}
 
     def _inputs(self, case, check):

@@ -158,8 +158,25 @@ def tangent_like(case, index, arg):
 
 
 def batch_like(arg, axis=0):
-    """build_batch of every leaf of an argument, the rows stacked along `axis`."""
-    return tree_map(lambda leaf, _: build_batch(leaf, axis), arg)
+    """build_batch of every leaf of an argument, the rows stacked along its axis (`axis`: an int for
+    every leaf, or a pytree of them as `axes_of` makes, None leaving a leaf as it is)."""
+    return zip_axes(lambda leaf, ax: leaf if ax is None else build_batch(leaf, ax), arg, axis)
+
+
+def axes_of(spec):
+    """A `batch_axes` entry as vmap's in_axes takes it: an int, or a pytree table ({"dict": …},
+    {"tuple": …}, {"list": …}) of ints and false (a leaf not mapped, vmap's None)."""
+    return _map_spec(lambda leaf, _: None if leaf is False else leaf, spec)
+
+
+def zip_axes(fn, arg, axis):
+    """`fn(leaf, its axis)` over an argument's leaves; an int or None where the axes' tree ends holds
+    for every leaf below it, as vmap reads a pytree prefix of in_axes."""
+    if axis is None or isinstance(axis, int):
+        return tree_map(lambda leaf, _: fn(leaf, axis), arg)
+    if isinstance(axis, dict):
+        return {k: zip_axes(fn, arg[k], axis[k]) for k in sorted(arg)}
+    return type(arg)(zip_axes(fn, a, x) for a, x in zip(arg, axis))
 
 
 def build_args(case, make_key=None):

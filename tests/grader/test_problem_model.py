@@ -262,6 +262,39 @@ def test_a_checker_that_fails_is_the_judges_fault(cache):
     assert "the problem's checker failed: ValueError: a bug in the checker" in report["summary"]
 
 
+PYTREE_AXES = ("batch_argnums = [1]\nbatch_axes = [1]",
+               "batch_argnums = [0, 1]\nbatch_axes = [{ dict = { w1 = false, b1 = 0, w2 = false } }, 1]")
+
+
+def test_a_pytree_of_batch_axes_maps_some_leaves_and_passes_the_others_whole(cache):
+    # vmap(mlp_loss, in_axes=({'w1': None, 'b1': 0, 'w2': None}, 1), out_axes=-1): a bias per row.
+    problem = with_toml(PACKAGES / "mlp-loss", lambda t: t.replace(*PYTREE_AXES))
+    params = {"w1": np.ones((4, 8), np.float32), "b1": np.arange(8, dtype=np.float32), "w2": np.ones((8, 1), np.float32)}
+    axes = inputs.axes_of(problem.job(problem.cases)["batch_axes"][0])
+    assert axes == {"b1": 0, "w1": None, "w2": None}
+    batched = inputs.batch_like(params, axes)
+    assert batched["w1"] is params["w1"] and batched["w2"] is params["w2"] and batched["b1"].shape == (3, 8)
+    assert np.array_equal(batched["b1"][1], params["b1"][::-1] * -0.75)  # row 1: reversed, times -0.75
+    report = judge(problem, problem.reference, cache=cache, limits=ATTACK_LIMITS, samples_only=True)
+    assert report["verdict"] == "ACCEPTED", report["summary"]  # vmap agrees with jit(f) row by row
+    assert {c["check"] for c in report["checks"]} >= {"vmap", "vmap_grad"}
+    relu = (PACKAGES / "mlp-loss" / "submissions" / "wrong_answer" / "relu.py").read_bytes()
+    assert judge(problem, relu, cache=cache, limits=ATTACK_LIMITS, samples_only=True)["verdict"] == "WRONG_ANSWER"
+
+
+@pytest.mark.parametrize("axes, message", [
+    ("[{ dict = { w1 = false, b1 = 0 } }, 1]", "the axes' keys differ from the argument's"),
+    ("[{ tuple = [0, 0, 0] }, 1]", "the axes are a tuple where the argument is not"),
+    ("[{ dict = { w1 = false, b1 = 2, w2 = false } }, 1]", "batch axis 2 is out of range for ['b1'] a 1-d array"),
+    ("[false, false]", "no leaf is mapped"),
+    ("[{ dict = { w1 = false, b1 = 0, w2 = \"none\" } }, 1]", "a batch axis is an integer, false (not mapped)"),
+])
+def test_batch_axes_that_do_not_fit_the_argument_are_refused(axes, message):
+    with pytest.raises(ProblemError) as raised:
+        with_toml(PACKAGES / "mlp-loss", lambda t: t.replace(PYTREE_AXES[0], f"batch_argnums = [0, 1]\nbatch_axes = {axes}"))
+    assert message in str(raised.value)
+
+
 def test_vmap_takes_the_batch_axis_and_out_axes_the_problem_names(cache):
     problem = load_problem(PACKAGES / "mlp-loss")
     assert problem.job(problem.cases)["batch_axes"] == [1] and problem.job(problem.cases)["out_axes"] == -1
