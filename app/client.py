@@ -28,6 +28,7 @@ import httpx
 from httpx_sse import connect_sse
 
 from grader import render_text
+from grader.sandboxed.harness import CHECK_LABELS, TRANSFORM_LABELS
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 ACCEPTED = "ACCEPTED"
@@ -217,7 +218,8 @@ def verdict_html(verdict, report, *, url=None, checks=None):
            + (f' <a href="{html.escape(url)}">details</a>' if url else "") + "</p>"]
     if checks:
         out.append('<table style="border-collapse:collapse"><thead><tr><th>Case</th>')
-        out += [f'<th>{html.escape(check)}<br><small>{html.escape(transform)}</small></th>' for check, transform in columns]
+        out += [f'<th>{html.escape(CHECK_LABELS.get(check, check))}<br><small>{html.escape(TRANSFORM_LABELS.get(transform, transform))}'
+                '</small></th>' for check, transform in columns]
         out.append("</tr></thead><tbody>")
         for name, sample in cases:
             out.append(f'<tr><th style="text-align:left">{html.escape(name)}{"" if sample else " <small>hidden</small>"}</th>')

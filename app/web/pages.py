@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from grader.sandboxed import harness
 from pydantic import ValidationError
 
 from ..deps import (CSRF_COOKIE, AdminUser, CurrentUser, OptionalUser, SessionDep, StaffUser, SubmissionId,
@@ -36,6 +37,8 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["markdown"] = render_markdown
+# Every page carries the registry's labels for the verdict table (verdict.js reads them).
+templates.env.globals["check_labels"] = {"checks": harness.CHECK_LABELS, "transforms": harness.TRANSFORM_LABELS}
 templates.env.filters["code"] = render_code
 templates.env.filters["without_title"] = lambda text: re.sub(r"\A\s*# [^\n]*\n", "", text)  # the page shows it
 templates.env.filters["percent"] = lambda rate: "–" if rate is None else f"{rate:.0%}"

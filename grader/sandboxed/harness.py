@@ -43,6 +43,10 @@ CHECKS = (
     ("jacfwd", "eager"), ("jacfwd", "jit"), ("jacrev", "eager"), ("jacrev", "jit"),
     ("hessian", "eager"), ("hessian", "jit"),
 )
+# How a person reads each check and transform: the pages' verdict table and the notebook client's.
+CHECK_LABELS = {"value": "value", "grad": "grad", "vjp": "VJP", "jvp": "JVP", "vmap": "vmap",
+                "vmap_grad": "vmap∘grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "hessian": "Hessian"}
+TRANSFORM_LABELS = {"eager": "eager", "jit": "jit", "grad_of_jit": "grad(jit)"}
 # What a problem without a [checks] table gets (of those that apply): clip-passthrough's 13.
 DEFAULT_CHECKS = CHECKS[:13]
 # Checks that take derivatives (they need differentiated arguments), and those that map over a batch.

@@ -4,10 +4,10 @@
 
 const verdicts = (() => {
   const { api, el, sleep } = jj;
-  const CHECK_NAMES = {
-    value: "value", grad: "grad", vjp: "VJP", jvp: "JVP", vmap: "vmap", vmap_grad: "vmap∘grad",
-  };
-  const TRANSFORM_NAMES = { eager: "eager", jit: "jit", grad_of_jit: "grad(jit)" };
+  // The check registry's labels (grader/sandboxed/harness.py), which every page carries.
+  const labels = JSON.parse(document.getElementById("check-labels")?.textContent || "{}");
+  const CHECK_NAMES = labels.checks || {};
+  const TRANSFORM_NAMES = labels.transforms || {};
   const PLAIN = {
     ACCEPTED: "Accepted", WRONG_ANSWER: "Wrong answer", COMPILATION_ERROR: "Compilation error",
     RUNTIME_ERROR: "Runtime error", TIME_LIMIT_EXCEEDED: "Time limit exceeded",
