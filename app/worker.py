@@ -5,6 +5,7 @@ threads of `jaxjudge serve` (woken in-process); standalone ones (`jaxjudge worke
 LISTEN/NOTIFY, or poll SQLite twice a second.
 """
 
+import ctypes
 import logging
 import os
 import socket
@@ -22,6 +23,18 @@ log = logging.getLogger("jaxjudge.worker")
 SQLITE_POLL_S = 0.5
 IDLE_WAIT_S = 5.0
 PRUNE_EVERY_S = 60.0
+# glibc's malloc_trim, where the C library has it (musl has not).
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)
+
+
+def release_freed_memory():
+    """Give the pages the allocator holds free back to the system. A judgement's result streams,
+    programs and arrays are many MiB, freed at its end; glibc keeps such memory in its arenas, spread
+    over the judging threads, and hands little of it back by itself. Measured: an API process with two
+    embedded workers grew from 165 MiB to 921 MiB over 45 judgements while Python's own allocations
+    stayed at 13 MiB; one malloc_trim(0) brought it to 240 MiB, in 75 ms."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 class Worker:
@@ -42,10 +55,16 @@ class Worker:
     def run(self, stop):
         """Judge until `stop` is set; the submission in hand is finished first."""
         log.info("worker %s (%s) started", self.worker_id, self.device)
+        busy = False
         while not stop.is_set():
             try:
-                if not self.run_once():
-                    self._wait(stop)
+                if self.run_once():
+                    busy = True
+                    continue
+                if busy:  # the queue is empty now: what the last judgements (this worker's and others') freed
+                    release_freed_memory()
+                    busy = False
+                self._wait(stop)
             except Exception:  # the database went away for a moment, say: log, back off, go on
                 log.exception("worker %s: loop error", self.worker_id)
                 stop.wait(2.0)
@@ -106,6 +125,7 @@ class Worker:
                                     report=report)
         publisher.judged()
         log.info("submission %s: %s", submission_id, report["verdict"])
+        release_freed_memory()  # after the verdict is stored and announced: it costs the submitter nothing
 
     def _problem(self, version_id, files):
         if version_id not in self._problems:
