@@ -386,7 +386,7 @@ def _check_batch_axes(where, key, spec, axis, path=""):
     each int within the batched leaf's dimensions; returns whether any leaf is mapped."""
     if type(axis) is int:
         for below, leaf in inputs.spec_leaves(spec, with_paths=True):
-            ndim = len(leaf["shape"]) if "shape" in leaf else np.ndim(leaf["values"])
+            ndim = len(inputs.spec_shape(leaf))
             if not -(ndim + 1) <= axis <= ndim:
                 where.fail(key, f"batch axis {axis} is out of range for{' ' + path + below if path + below else ''} "
                            f"a {ndim}-d array, batched to {ndim + 1}-d")

@@ -278,9 +278,9 @@ class _Runner:
         outs, tree = jax.tree_util.tree_flatten(jax.eval_shape(f, *args))
         sizes = [int(self.np.prod(o.shape, dtype=int)) for o in outs]
         _, pullback = jax.vjp(harness.partial_in(f, args, self.diff), *[args[i] for i in self.diff])
+        starts = self.np.cumsum([0] + sizes)
 
         def row(k):
-            starts = self.np.cumsum([0] + sizes)
             basis = [(jnp.arange(size) == k - start).astype(o.dtype).reshape(o.shape)
                      for o, size, start in zip(outs, sizes, starts)]
             return pullback(jax.tree_util.tree_unflatten(tree, basis))

@@ -122,6 +122,11 @@ def _build_leaf(spec, case, purpose, make_key):
     return values.astype(dtype)
 
 
+def spec_shape(spec):
+    """An array spec's shape: its literal values' or its `shape`."""
+    return tuple(np.shape(spec["values"])) if "values" in spec else tuple(spec["shape"])
+
+
 def signature(case):
     """What exporting the entry point needs of a case, and nothing of its values: per argument, an
     array's {"shape", "dtype"}, {"scalar": "bool" | "int" | "float"} for a Python scalar, or a pytree
@@ -133,8 +138,7 @@ def signature(case):
             return {"static": spec["static"]}  # static values are part of the program, so of the signature
         if "key" in spec:
             return {"key": spec.get("impl", "threefry2x32")}  # its seed is a value, and stays out
-        shape = np.shape(spec["values"]) if "values" in spec else tuple(spec["shape"])
-        return {"shape": list(shape), "dtype": spec["dtype"]}
+        return {"shape": list(spec_shape(spec)), "dtype": spec["dtype"]}
     return [_as_spec(_map_spec(leaf, spec)) for spec in case["args"]]
 
 
